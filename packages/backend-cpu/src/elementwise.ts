@@ -1,0 +1,127 @@
+import type { Shape } from '@tsgrad/core';
+import { broadcastStrides, type NumArray } from './strided.js';
+
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'sin' | 'cos' | 'erf' | 'floor';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
+
+/** One loop per op (no per-element dispatch): x[i] -> out[i]. */
+export function unaryLoop(op: UnaryOp, x: NumArray, out: NumArray): void {
+  const n = out.length;
+  switch (op) {
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]; return;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
+    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); return;
+    case 'log1p': for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]); return;
+    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); return;
+    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return;
+    case 'sign': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v > 0 ? 1 : v < 0 ? -1 : v; } return;
+    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v > 0 ? v : v !== v ? v : 0; } return;
+    case 'sigmoid': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)); } return;
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
+    case 'sin': for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]); return;
+    case 'cos': for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]); return;
+    case 'erf': for (let i = 0; i < n; i++) out[i] = erf(x[i]); return;
+    case 'floor': for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]); return;
+  }
+}
+
+/**
+ * erf to float64 accuracy: the all-positive series erf(x) = 2/√π e^{-x²} Σ (2x²)^n x / (2n+1)!!
+ * has no cancellation; beyond |x| = 6 erf is ±1 in float64.
+ */
+export function erf(x: number): number {
+  if (x !== x) return x;
+  const ax = Math.abs(x);
+  if (ax >= 6) return x > 0 ? 1 : -1;
+  const x2 = ax * ax;
+  let term = ax;
+  let sum = ax;
+  for (let n = 1; n < 400; n++) {
+    term *= (2 * x2) / (2 * n + 1);
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  const r = (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
+  return x < 0 ? -r : r;
+}
+
+/** out[o..o+n) = a[aOff + i*aStep] (op) b[bOff + i*bStep]: one row of a broadcast binary op. */
+function binaryRow(op: BinaryOp, a: NumArray, ai: number, as: number, b: NumArray, bi: number, bs: number, out: NumArray, o: number, n: number): void {
+  const end = o + n;
+  switch (op) {
+    case 'add': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] + b[bi]; return;
+    case 'sub': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] - b[bi]; return;
+    case 'mul': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] * b[bi]; return;
+    case 'div': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] / b[bi]; return;
+    case 'pow': for (; o < end; o++, ai += as, bi += bs) out[o] = Math.pow(a[ai], b[bi]); return;
+    case 'maximum': for (; o < end; o++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; out[o] = x > y || x !== x ? x : y; } return;
+    case 'minimum': for (; o < end; o++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; out[o] = x < y || x !== x ? x : y; } return;
+    case 'equal': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] === b[bi] ? 1 : 0; return;
+    case 'notEqual': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] !== b[bi] ? 1 : 0; return;
+    case 'less': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] < b[bi] ? 1 : 0; return;
+    case 'lessEqual': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] <= b[bi] ? 1 : 0; return;
+    case 'greater': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] > b[bi] ? 1 : 0; return;
+    case 'greaterEqual': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] >= b[bi] ? 1 : 0; return;
+  }
+}
+
+/** A binary op with NumPy broadcasting: whole-array rows when shapes agree, strided rows otherwise. */
+export function binaryBroadcast(op: BinaryOp, a: NumArray, aShape: Shape, b: NumArray, bShape: Shape, out: NumArray, outShape: Shape): void {
+  const n = out.length;
+  if (n === 0) return;
+  if (a.length === n && b.length === n) return binaryRow(op, a, 0, 1, b, 0, 1, out, 0, n);
+  if (b.length === 1 && a.length === n) return binaryRow(op, a, 0, 1, b, 0, 0, out, 0, n);
+  if (a.length === 1 && b.length === n) return binaryRow(op, a, 0, 0, b, 0, 1, out, 0, n);
+  const rank = outShape.length;
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  const inner = outShape[rank - 1];
+  const outer = n / inner;
+  const idx = new Int32Array(rank);
+  let ai = 0;
+  let bi = 0;
+  for (let o = 0, off = 0; o < outer; o++, off += inner) {
+    binaryRow(op, a, ai, sa[rank - 1], b, bi, sb[rank - 1], out, off, inner);
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++;
+      ai += sa[d];
+      bi += sb[d];
+      if (idx[d] < outShape[d]) break;
+      ai -= sa[d] * outShape[d];
+      bi -= sb[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** where(cond, a, b) with three-way broadcasting. */
+export function whereBroadcast(cond: NumArray, cShape: Shape, a: NumArray, aShape: Shape, b: NumArray, bShape: Shape, out: NumArray, outShape: Shape): void {
+  const n = out.length;
+  if (n === 0) return;
+  if (cond.length === n && a.length === n && b.length === n) {
+    for (let i = 0; i < n; i++) out[i] = cond[i] ? a[i] : b[i];
+    return;
+  }
+  const rank = outShape.length;
+  const sc = broadcastStrides(cShape, outShape);
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  const idx = new Int32Array(rank);
+  let ci = 0;
+  let ai = 0;
+  let bi = 0;
+  for (let o = 0; o < n; o++) {
+    out[o] = cond[ci] ? a[ai] : b[bi];
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      ci += sc[d];
+      ai += sa[d];
+      bi += sb[d];
+      if (idx[d] < outShape[d]) break;
+      ci -= sc[d] * outShape[d];
+      ai -= sa[d] * outShape[d];
+      bi -= sb[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}

@@ -1,0 +1,239 @@
+import {
+  registerBackend,
+  typedArrayFor,
+  stridesOf,
+  sizeOf,
+  ValueError,
+  type Backend,
+  type DType,
+  type DTypeArrays,
+  type Kernel,
+  type Kernels,
+  type MemoryInfo,
+  type PrimitiveParams,
+  type Shape,
+  type TypedArray,
+} from '@tsgrad/core';
+import { binaryBroadcast, unaryLoop, whereBroadcast, type BinaryOp, type UnaryOp } from './elementwise.js';
+import { argmaxAxis, reduceAxes } from './reduce.js';
+import { matmulBatched } from './matmul.js';
+import { broadcastStrides, stridedCopy, type NumArray } from './strided.js';
+
+export { erf } from './elementwise.js';
+
+/** The CPU backend's storage: the typed array itself. */
+export type CpuHandle = TypedArray;
+type K<P extends keyof PrimitiveParams> = Kernel<CpuHandle, PrimitiveParams[P]>;
+
+const alloc = (shape: Shape, dtype: DType): NumArray => typedArrayFor(dtype, sizeOf(shape));
+
+const unary =
+  (op: UnaryOp): K<UnaryOp> =>
+  ([x], _, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    unaryLoop(op, x.handle, out);
+    return out;
+  };
+
+const binary =
+  (op: BinaryOp): K<BinaryOp> =>
+  ([a, b], _, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    binaryBroadcast(op, a.handle, a.shape, b.handle, b.shape, out, shape);
+    return out;
+  };
+
+const reduce =
+  (op: 'sum' | 'max' | 'min'): K<'sum'> =>
+  ([x], p, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    reduceAxes(op, x.handle, x.shape, p.axes, out);
+    return out;
+  };
+
+function checkIndices(op: string, idx: NumArray, size: number): void {
+  for (let i = 0; i < idx.length; i++) {
+    const v = idx[i];
+    if (v < 0 || v >= size) {
+      throw new ValueError(`${op}: index ${v} at position ${i} is out of range for an axis of size ${size}; indices must lie in [0, ${size - 1}].`);
+    }
+  }
+}
+
+/** Every primitive as a plain loop over typed arrays; the reference the other backends are tested against. */
+export const cpuKernels: Kernels<CpuHandle> = {
+  neg: unary('neg'),
+  exp: unary('exp'),
+  log: unary('log'),
+  log1p: unary('log1p'),
+  sqrt: unary('sqrt'),
+  abs: unary('abs'),
+  sign: unary('sign'),
+  relu: unary('relu'),
+  sigmoid: unary('sigmoid'),
+  tanh: unary('tanh'),
+  sin: unary('sin'),
+  cos: unary('cos'),
+  erf: unary('erf'),
+  floor: unary('floor'),
+  add: binary('add'),
+  sub: binary('sub'),
+  mul: binary('mul'),
+  div: binary('div'),
+  pow: binary('pow'),
+  maximum: binary('maximum'),
+  minimum: binary('minimum'),
+  equal: binary('equal'),
+  notEqual: binary('notEqual'),
+  less: binary('less'),
+  lessEqual: binary('lessEqual'),
+  greater: binary('greater'),
+  greaterEqual: binary('greaterEqual'),
+  where: ([c, a, b], _, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    whereBroadcast(c.handle, c.shape, a.handle, a.shape, b.handle, b.shape, out, shape);
+    return out;
+  },
+  sum: reduce('sum'),
+  max: reduce('max'),
+  min: reduce('min'),
+  argmax: ([x], p, shape) => {
+    const out = new Int32Array(sizeOf(shape));
+    argmaxAxis(x.handle, x.shape, p.axis, out);
+    return out;
+  },
+  matmul: ([a, b], p, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    matmulBatched(a.handle, a.shape, b.handle, b.shape, p.transA, p.transB, out, shape);
+    return out;
+  },
+  permute: ([x], p, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    const inStrides = stridesOf(x.shape);
+    stridedCopy(x.handle, 0, p.perm.map((a) => inStrides[a]), out, 0, stridesOf(shape), shape);
+    return out;
+  },
+  expand: ([x], _, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    stridedCopy(x.handle, 0, broadcastStrides(x.shape, shape), out, 0, stridesOf(shape), shape);
+    return out;
+  },
+  slice: ([x], p, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    const inStrides = stridesOf(x.shape);
+    const offset = p.begin.reduce((s, b, i) => s + b * inStrides[i], 0);
+    stridedCopy(x.handle, offset, inStrides, out, 0, stridesOf(shape), shape);
+    return out;
+  },
+  pad: ([x], p, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    if (p.value !== 0) out.fill(p.value);
+    const outStrides = stridesOf(shape);
+    const offset = p.padding.reduce((s, q, i) => s + q[0] * outStrides[i], 0);
+    stridedCopy(x.handle, 0, stridesOf(x.shape), out, offset, outStrides, x.shape);
+    return out;
+  },
+  concat: (inputs, p, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    const outer = sizeOf(shape.slice(0, p.axis));
+    const outRow = sizeOf(shape.slice(p.axis));
+    let col = 0;
+    for (const t of inputs) {
+      const row = sizeOf(t.shape.slice(p.axis));
+      const src = t.handle;
+      for (let o = 0; o < outer; o++) out.set(src.subarray(o * row, (o + 1) * row) as never, o * outRow + col);
+      col += row;
+    }
+    return out;
+  },
+  gather: ([x, idx], p, shape, dtype) => {
+    const n = x.shape[p.axis];
+    checkIndices('gather', idx.handle, n);
+    const out = alloc(shape, dtype);
+    const outer = sizeOf(x.shape.slice(0, p.axis));
+    const inner = sizeOf(x.shape.slice(p.axis + 1));
+    const indices = idx.handle;
+    const src = x.handle;
+    const m = indices.length;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < m; j++) {
+        const from = (o * n + indices[j]) * inner;
+        out.set(src.subarray(from, from + inner) as never, (o * m + j) * inner);
+      }
+    }
+    return out;
+  },
+  scatterAdd: ([u, idx], p, shape, dtype) => {
+    const n = shape[p.axis];
+    checkIndices('scatterAdd', idx.handle, n);
+    const out = alloc(shape, dtype);
+    const outer = sizeOf(shape.slice(0, p.axis));
+    const inner = sizeOf(shape.slice(p.axis + 1));
+    const indices = idx.handle;
+    const src = u.handle;
+    const m = indices.length;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < m; j++) {
+        const to = (o * n + indices[j]) * inner;
+        const from = (o * m + j) * inner;
+        for (let k = 0; k < inner; k++) out[to + k] += src[from + k];
+      }
+    }
+    return out;
+  },
+  cast: ([x], _, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    const src = x.handle;
+    if (dtype === 'bool') for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
+    else if (dtype === 'int32') for (let i = 0; i < src.length; i++) out[i] = Math.trunc(src[i]);
+    else out.set(src as never);
+    return out;
+  },
+};
+
+/** The reference backend: storage is a typed array per tensor; memory() counts them. */
+export class CpuBackend implements Backend<CpuHandle> {
+  readonly kernels: Kernels<CpuHandle>;
+  readonly floatDTypes: readonly DType[] = ['float32', 'float64'];
+  private buffers = 0;
+  private bytes = 0;
+
+  constructor(readonly name = 'cpu') {
+    // Each kernel's result is counted as a live buffer until dispose().
+    const counted: Record<string, unknown> = {};
+    for (const [op, kernel] of Object.entries(cpuKernels) as [string, Kernel<CpuHandle, never>][]) {
+      counted[op] = (inputs: never, params: never, shape: Shape, dtype: DType) => this.count(kernel(inputs, params, shape, dtype));
+    }
+    this.kernels = counted as unknown as Kernels<CpuHandle>;
+  }
+
+  private count(h: CpuHandle): CpuHandle {
+    this.buffers++;
+    this.bytes += h.byteLength;
+    return h;
+  }
+
+  fromArray<D extends DType>(values: DTypeArrays[D]): CpuHandle {
+    return this.count(values);
+  }
+  readSync(handle: CpuHandle): TypedArray {
+    return handle;
+  }
+  read(handle: CpuHandle): Promise<TypedArray> {
+    return Promise.resolve(handle);
+  }
+  dispose(handle: CpuHandle): void {
+    this.buffers--;
+    this.bytes -= handle.byteLength;
+  }
+  memory(): MemoryInfo {
+    return { buffers: this.buffers, bytes: this.bytes };
+  }
+}
+
+/** A fresh CPU backend with its own memory counters. */
+export function createCpuBackend(name = 'cpu'): CpuBackend {
+  return new CpuBackend(name);
+}
+
+registerBackend('cpu', () => createCpuBackend('cpu'));

@@ -1,0 +1,151 @@
+import type { DType, DTypeArrays, TypedArray } from './dtype.js';
+import { BackendError } from './errors.js';
+import type { Shape } from './shape.js';
+
+/**
+ * The closed set of primitives every backend implements. Each name maps to the parameters its
+ * kernel takes; shapes and dtypes of the result are inferred once, in core, and handed to the
+ * kernel. Adding a name here is a type error in every backend and in the gradient table until
+ * both have it.
+ */
+export interface PrimitiveParams {
+  // elementwise unary
+  neg: Empty;
+  exp: Empty;
+  log: Empty;
+  log1p: Empty;
+  sqrt: Empty;
+  abs: Empty;
+  sign: Empty;
+  relu: Empty;
+  sigmoid: Empty;
+  tanh: Empty;
+  sin: Empty;
+  cos: Empty;
+  erf: Empty;
+  floor: Empty;
+  // elementwise binary, NumPy broadcasting
+  add: Empty;
+  sub: Empty;
+  mul: Empty;
+  div: Empty;
+  pow: Empty;
+  maximum: Empty;
+  minimum: Empty;
+  // comparisons, result bool
+  equal: Empty;
+  notEqual: Empty;
+  less: Empty;
+  lessEqual: Empty;
+  greater: Empty;
+  greaterEqual: Empty;
+  /** where(cond, a, b), three-way broadcasting. */
+  where: Empty;
+  // reductions over sorted axes; the reduced axes are dropped from the result
+  sum: { readonly axes: readonly number[] };
+  max: { readonly axes: readonly number[] };
+  min: { readonly axes: readonly number[] };
+  /** Index of the largest element along one axis (int32), the axis dropped. */
+  argmax: { readonly axis: number };
+  /** Batched matmul; batch dimensions broadcast. Transposes apply to the last two axes. */
+  matmul: { readonly transA: boolean; readonly transB: boolean };
+  // movement: every result is a fresh contiguous buffer
+  permute: { readonly perm: readonly number[] };
+  expand: { readonly shape: Shape };
+  slice: { readonly begin: readonly number[]; readonly size: readonly number[] };
+  concat: { readonly axis: number };
+  pad: { readonly padding: readonly (readonly [number, number])[]; readonly value: number };
+  /** gather(x, indices int32, axis): result shape x[:axis] + indices + x[axis+1:]. */
+  gather: { readonly axis: number };
+  /** scatterAdd(updates, indices int32): the adjoint of gather, into a zero tensor of the result shape. */
+  scatterAdd: { readonly axis: number; readonly shape: Shape };
+  cast: { readonly dtype: DType };
+}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export type Empty = {};
+export type PrimitiveName = keyof PrimitiveParams;
+
+/** What a kernel sees of each input: its storage, shape and dtype (a Tensor satisfies it). */
+export interface KernelInput<H> {
+  readonly handle: H;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+export type Kernel<H, P> = (inputs: readonly KernelInput<H>[], params: P, outShape: Shape, outDType: DType) => H;
+
+/** One kernel per primitive: a backend that misses one does not compile. */
+export type Kernels<H> = { readonly [K in PrimitiveName]: Kernel<H, PrimitiveParams[K]> };
+
+export interface MemoryInfo {
+  /** Live storage buffers. */
+  buffers: number;
+  /** Bytes held by the live buffers. */
+  bytes: number;
+}
+
+/**
+ * A backend owns storage and primitive kernels, nothing else: no gradient rule lives here.
+ * `H` is the backend's storage handle (a typed array, a GPU texture, a tfjs tensor...).
+ */
+export interface Backend<H = unknown> {
+  readonly name: string;
+  readonly kernels: Kernels<H>;
+  /** Takes ownership of `values` (core never touches the array again). */
+  fromArray<D extends DType>(values: DTypeArrays[D], shape: Shape, dtype: D): H;
+  /** A copy of the storage's values, or a view the caller must not mutate. */
+  readSync(handle: H, shape: Shape, dtype: DType): TypedArray;
+  read(handle: H, shape: Shape, dtype: DType): Promise<TypedArray>;
+  dispose(handle: H): void;
+  memory(): MemoryInfo;
+  /** The float dtypes this backend computes in (float64 only where it is really 64-bit). */
+  readonly floatDTypes: readonly DType[];
+}
+
+const registry = new Map<string, () => Backend>();
+const instances = new Map<string, Backend>();
+let current: string | undefined;
+
+/** Registers a backend factory under `name`; the factory runs on first use. */
+export function registerBackend<H>(name: string, factory: () => Backend<H>, options: { priority?: number } = {}): void {
+  registry.set(name, factory as unknown as () => Backend);
+  instances.delete(name);
+  if (current === undefined || (options.priority ?? 0) > 0) current ??= name;
+}
+
+export function listBackends(): string[] {
+  return [...registry.keys()];
+}
+
+/** Returns the backend named `name`, or the current one. */
+export function getBackend(name?: string): Backend {
+  const key = name ?? current;
+  if (key === undefined) {
+    throw new BackendError(
+      'No backend is registered. Import "@tsgrad/backend-cpu" (or the umbrella "tsgrad") before creating tensors.',
+    );
+  }
+  let b = instances.get(key);
+  if (b) return b;
+  const factory = registry.get(key);
+  if (!factory) {
+    throw new BackendError(
+      `Unknown backend "${key}". Registered backends: ${listBackends().join(', ') || 'none'}. ` +
+        `Import its package (e.g. "@tsgrad/backend-${key}") so it registers itself.`,
+    );
+  }
+  b = factory();
+  instances.set(key, b);
+  return b;
+}
+
+/** Makes `name` the backend new tensors are created on. */
+export function setBackend(name: string): Backend {
+  const b = getBackend(name);
+  current = name;
+  return b;
+}
+
+export function currentBackendName(): string | undefined {
+  return current;
+}

@@ -1,0 +1,30 @@
+// The ops barrel installs every op's rules into the engine; it must load before any op runs.
+export { opDefs } from './ops/index.js';
+export * from './ops/index.js';
+export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
+export * from './creation.js';
+export * from './random.js';
+export * from './errors.js';
+export * from './dtype.js';
+export { broadcastShapes, sizeOf, stridesOf, sameShape, normalizeAxes, normalizeAxis, type Shape } from './shape.js';
+export * from './backend.js';
+export { tidy, dispose, keep, memory } from './memory.js';
+export { Storage } from './storage.js';
+export {
+  noGrad,
+  enableGrad,
+  isGradEnabled,
+  apply,
+  computeGrads,
+  topoSort,
+  type OpName,
+  type OpParams,
+  type OpDef,
+  type OpDefs,
+  type VjpRule,
+  type GraphNode,
+  type GradOptions,
+} from './autograd/engine.js';
+export { grad, valueAndGrad, vjp, type FunctionalGradOptions } from './autograd/functional.js';
+export { gradcheck, gradgradcheck, GradcheckError, GRADCHECK_DEFAULTS, type GradcheckOptions, type GradcheckReport, type GradcheckMismatch } from './gradcheck.js';
+export { graphOf, type ComputationGraph, type GraphNodeInfo } from './graph.js';

@@ -1,0 +1,216 @@
+import { apply, type OpDef } from '../autograd/engine.js';
+import { DTypeError, ShapeError, ValueError } from '../errors.js';
+import { fmt, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { out, sumToShape } from './util.js';
+
+/** Shape-changing ops. Every one but reshape copies into a fresh contiguous buffer. */
+type MovementName = 'reshape' | 'permute' | 'expand' | 'slice' | 'concat' | 'pad' | 'gather' | 'scatterAdd';
+
+const indicesDType = (op: string, idx: Tensor) => {
+  if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}; build them with tensor(values, { dtype: "int32" }).`);
+};
+
+export const movementDefs: { readonly [K in MovementName]: OpDef<K> } = {
+  reshape: {
+    infer: ([x], p) => out(p.shape, x.dtype),
+    forward: ([x]) => x.storage.retain(),
+    vjp: (g, [x]) => [g.reshape(x.shape)],
+  },
+  permute: {
+    infer: ([x], p) => out(p.perm.map((a) => x.shape[a]), x.dtype),
+    vjp: (g, _, __, p) => {
+      const inverse = new Array<number>(p.perm.length);
+      p.perm.forEach((a, i) => (inverse[a] = i));
+      return [g.permute(inverse)];
+    },
+  },
+  expand: {
+    infer: ([x], p) => out(p.shape, x.dtype),
+    vjp: (g, [x]) => [sumToShape(g, x.shape)],
+  },
+  slice: {
+    infer: ([x], p) => out(p.size, x.dtype),
+    vjp: (g, [x], _, p) => [g.pad(x.shape.map((d, i) => [p.begin[i], d - p.begin[i] - g.shape[i]] as const))],
+  },
+  concat: {
+    infer: (inputs, p) => {
+      const first = inputs[0];
+      let total = 0;
+      for (const t of inputs) {
+        if (t.dtype !== first.dtype) throw new DTypeError(`concat: dtypes differ: ${first.dtype} and ${t.dtype}; cast them to one dtype.`);
+        if (t.rank !== first.rank || t.shape.some((d, i) => i !== p.axis && d !== first.shape[i])) {
+          throw new ShapeError(
+            `concat: shapes ${inputs.map((x) => fmt(x.shape)).join(', ')} differ outside axis ${p.axis}; all but that axis must match.`,
+          );
+        }
+        total += t.shape[p.axis];
+      }
+      return out(first.shape.map((d, i) => (i === p.axis ? total : d)), first.dtype);
+    },
+    vjp: (g, inputs, _, p) => {
+      let offset = 0;
+      return inputs.map((t) => {
+        const begin = t.shape.map((__, i) => (i === p.axis ? offset : 0));
+        offset += t.shape[p.axis];
+        return t.requiresGrad ? g.slice(begin, t.shape) : null;
+      });
+    },
+  },
+  pad: {
+    infer: ([x], p) => out(x.shape.map((d, i) => d + p.padding[i][0] + p.padding[i][1]), x.dtype),
+    vjp: (g, [x], _, p) => [g.slice(p.padding.map((q) => q[0]), x.shape)],
+  },
+  gather: {
+    infer: ([x, idx], p) => {
+      indicesDType('gather', idx);
+      return out([...x.shape.slice(0, p.axis), ...idx.shape, ...x.shape.slice(p.axis + 1)], x.dtype);
+    },
+    vjp: (g, [x, idx], _, p) => [apply('scatterAdd', [g, idx], { axis: p.axis, shape: x.shape }), null],
+  },
+  scatterAdd: {
+    infer: ([u, idx], p) => {
+      indicesDType('scatterAdd', idx);
+      const expected = [...p.shape.slice(0, p.axis), ...idx.shape, ...p.shape.slice(p.axis + 1)];
+      if (expected.join() !== u.shape.join()) {
+        throw new ShapeError(`scatterAdd: updates of shape ${fmt(u.shape)} do not fit indices ${fmt(idx.shape)} into ${fmt(p.shape)} at axis ${p.axis}; expected ${fmt(expected)}.`);
+      }
+      return out(p.shape, u.dtype);
+    },
+    vjp: (g, [, idx], _, p) => [gather(g, idx, p.axis), null],
+  },
+};
+
+/** Same values, new shape; one dimension may be -1 (inferred). Shares storage. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
+    throw new ValueError(`reshape: shape ${JSON.stringify(shape)} must be a list of non-negative integers (one may be -1).`);
+  }
+  const unknown = shape.indexOf(-1);
+  if (unknown !== shape.lastIndexOf(-1)) throw new ValueError(`reshape: shape ${fmt(shape)} has more than one -1; only one dimension can be inferred.`);
+  let target: Shape = shape;
+  if (unknown >= 0) {
+    const known = sizeOf(shape.filter((d) => d !== -1));
+    if (known === 0 || x.size % known !== 0) {
+      throw new ShapeError(`reshape: cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)}; ${x.size} is not a multiple of ${known}.`);
+    }
+    target = shape.map((d) => (d === -1 ? x.size / known : d));
+  }
+  if (sizeOf(target) !== x.size) {
+    throw new ShapeError(`reshape: cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(target)} (${sizeOf(target)} elements); the sizes must match.`);
+  }
+  if (target.length === x.rank && target.every((d, i) => d === x.shape[i])) return x;
+  return apply('reshape', [x], { shape: target });
+}
+
+/** Merges axes startAxis..endAxis into one. */
+export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
+  if (x.rank === 0) return x.reshape([1]);
+  const s = normalizeAxis('flatten', startAxis, x.rank);
+  const e = normalizeAxis('flatten', endAxis, x.rank);
+  if (s > e) throw new ValueError(`flatten: startAxis ${startAxis} comes after endAxis ${endAxis}.`);
+  return x.reshape([...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
+}
+
+/** Drops axes of size 1 (all of them, or the ones named). */
+export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
+  const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.rank);
+  for (const a of axes) {
+    if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of shape ${fmt(x.shape)} has size ${x.shape[a]}, not 1.`);
+  }
+  return x.reshape(x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** Inserts an axis of size 1 at `axis`. */
+export function unsqueeze(x: Tensor, axis: number): Tensor {
+  const a = normalizeAxis('unsqueeze', axis, x.rank + 1);
+  return x.reshape([...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
+}
+
+/** Reorders axes: result axis i is input axis perm[i]. */
+export function permute(x: Tensor, perm: readonly number[]): Tensor {
+  const norm = perm.map((a) => normalizeAxis('permute', a, x.rank));
+  if (norm.length !== x.rank || new Set(norm).size !== x.rank) {
+    throw new ValueError(`permute: [${perm.join(', ')}] is not a permutation of the ${x.rank} axes of shape ${fmt(x.shape)}.`);
+  }
+  if (norm.every((a, i) => a === i)) return x;
+  return apply('permute', [x], { perm: norm });
+}
+
+/** Swaps two axes (the last two by default). */
+export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
+  if (x.rank < 2) throw new ShapeError(`transpose: needs at least 2 dimensions, got shape ${fmt(x.shape)}; use permute for other cases.`);
+  const a = normalizeAxis('transpose', axis0, x.rank);
+  const b = normalizeAxis('transpose', axis1, x.rank);
+  const perm = x.shape.map((_, i) => i);
+  perm[a] = b;
+  perm[b] = a;
+  return permute(x, perm);
+}
+
+/** Broadcasts to `shape` (-1 keeps a dimension), materialising the copies. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  const lead = shape.length - x.rank;
+  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
+  const ok = lead >= 0 && target.every((d, i) => Number.isInteger(d) && d >= 0 && (i < lead || x.shape[i - lead] === d || x.shape[i - lead] === 1));
+  if (!ok) {
+    throw new ShapeError(`expand: cannot expand shape ${fmt(x.shape)} to ${fmt(shape)}; only dimensions of size 1 can grow, and new axes go in front.`);
+  }
+  if (target.length === x.rank && target.every((d, i) => d === x.shape[i])) return x;
+  return apply('expand', [x], { shape: target });
+}
+
+/** A block starting at `begin` of `size` (-1 or omitted: to the end of that axis). */
+export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  if (begin.length !== x.rank || (size && size.length !== x.rank)) {
+    throw new ValueError(`slice: begin [${begin.join(', ')}]${size ? ` and size [${size.join(', ')}]` : ''} must have one entry per axis of shape ${fmt(x.shape)}.`);
+  }
+  const sz = x.shape.map((d, i) => {
+    const s = size?.[i] ?? -1;
+    return s === -1 ? d - begin[i] : s;
+  });
+  for (let i = 0; i < x.rank; i++) {
+    if (!Number.isInteger(begin[i]) || begin[i] < 0 || sz[i] < 0 || begin[i] + sz[i] > x.shape[i]) {
+      throw new ShapeError(`slice: begin [${begin.join(', ')}] size [${sz.join(', ')}] reaches outside shape ${fmt(x.shape)} at axis ${i}.`);
+    }
+  }
+  if (sz.every((d, i) => d === x.shape[i])) return x;
+  return apply('slice', [x], { begin, size: sz });
+}
+
+/** Joins tensors along an existing axis. */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (tensors.length === 0) throw new ValueError('concat: needs at least one tensor.');
+  const a = normalizeAxis('concat', axis, tensors[0].rank);
+  if (tensors.length === 1) return tensors[0];
+  return apply('concat', tensors, { axis: a });
+}
+
+/** Joins tensors of one shape along a new axis. */
+export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (tensors.length === 0) throw new ValueError('stack: needs at least one tensor.');
+  const first = tensors[0];
+  for (const t of tensors) {
+    if (t.shape.join() !== first.shape.join()) {
+      throw new ShapeError(`stack: shapes ${tensors.map((x) => fmt(x.shape)).join(', ')} differ; stack needs tensors of one shape.`);
+    }
+  }
+  const a = normalizeAxis('stack', axis, first.rank + 1);
+  return concat(tensors.map((t) => t.unsqueeze(a)), a);
+}
+
+/** Pads each axis with `padding[i] = [before, after]` copies of `value`. */
+export function pad(x: Tensor, padding: readonly (readonly [number, number])[], value = 0): Tensor {
+  if (padding.length !== x.rank || !padding.every((p) => p.length === 2 && p.every((n) => Number.isInteger(n) && n >= 0))) {
+    throw new ValueError(`pad: padding ${JSON.stringify(padding)} must hold one [before, after] pair of non-negative integers per axis of shape ${fmt(x.shape)}.`);
+  }
+  if (padding.every((p) => p[0] === 0 && p[1] === 0)) return x;
+  return apply('pad', [x], { padding, value });
+}
+
+/** Picks slices along `axis` by index (TensorFlow's gather, PyTorch's index_select for 1-D indices). */
+export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
+  const a = normalizeAxis('gather', axis, x.rank);
+  const idx = indices instanceof Tensor ? indices : Tensor.fromValues(Int32Array.from(indices), [indices.length], 'int32', x.backend);
+  return apply('gather', [x, idx], { axis: a });
+}

@@ -1,0 +1,68 @@
+import { bytesPerElement, isFloat, typedArrayFor, type DType } from '../dtype.js';
+import { DTypeError, ValueError } from '../errors.js';
+import { fmt, sameShape, type Shape } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import type { OutInfo } from '../autograd/engine.js';
+
+/** A 0-d tensor holding `value` in `like`'s dtype and backend. */
+export function scalarLike(value: number, like: Tensor, op: string): Tensor {
+  const dtype = like.dtype;
+  if (!isFloat(dtype) && !Number.isInteger(value) && !(dtype === 'bool' && (value === 0 || value === 1))) {
+    throw new DTypeError(`${op}: the number ${value} cannot be combined with a ${dtype} tensor without losing its fraction; cast the tensor first with .cast("float32").`);
+  }
+  const arr = typedArrayFor(dtype, 1);
+  arr[0] = value;
+  return Tensor.fromValues(arr, [], dtype, like.backend);
+}
+
+/** Turns the number operands of a binary op into tensors like the tensor operand. */
+export function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  if (a instanceof Tensor) return [a, b instanceof Tensor ? b : scalarLike(checkNumber(op, b), a, op)];
+  if (b instanceof Tensor) return [scalarLike(checkNumber(op, a), b, op), b];
+  throw new ValueError(`${op}: at least one operand must be a Tensor; got ${typeof a} and ${typeof b}. Make one with tensor(value).`);
+}
+
+function checkNumber(op: string, v: unknown): number {
+  if (typeof v !== 'number') throw new ValueError(`${op}: expected a Tensor or a number, got ${v === null ? 'null' : typeof v}.`);
+  return v;
+}
+
+export function requireFloat(op: string, t: Tensor): void {
+  if (!isFloat(t.dtype)) {
+    throw new DTypeError(`${op}: needs a float tensor, got ${t.dtype} (shape ${fmt(t.shape)}); cast it first with .cast("float32").`);
+  }
+}
+
+export function sameDType(op: string, a: Tensor, b: Tensor): DType {
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(
+      `${op}: dtypes differ: ${a.dtype} (shape ${fmt(a.shape)}) and ${b.dtype} (shape ${fmt(b.shape)}); cast one with .cast("${a.dtype}").`,
+    );
+  }
+  return a.dtype;
+}
+
+export function out(shape: Shape, dtype: DType): OutInfo {
+  return { shape, dtype };
+}
+
+/** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  const summed = axes.length > 0 ? g.sum(axes, true) : g;
+  return summed.reshape(shape as number[]);
+}
+
+/** A tensor of zeros shaped and typed like `like`. */
+export function zerosLike(like: Tensor): Tensor {
+  return Tensor.fromValues(typedArrayFor(like.dtype, like.size), like.shape, like.dtype, like.backend);
+}
+
+export function bytesOf(shape: Shape, dtype: DType): number {
+  let n = bytesPerElement(dtype);
+  for (const d of shape) n *= d;
+  return n;
+}

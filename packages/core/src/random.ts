@@ -1,0 +1,142 @@
+import { getBackend } from './backend.js';
+import { typedArrayFor, type DType } from './dtype.js';
+import { ValueError } from './errors.js';
+import { assertShape, sizeOf, type Shape } from './shape.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * A seeded generator (xoshiro128**, seeded through splitmix32). Numbers are drawn in
+ * JavaScript and then uploaded, so a seed gives the same values on every backend.
+ */
+export class Generator {
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  private spareNormal: number | null = null;
+
+  constructor(seed = 0) {
+    this.manualSeed(seed);
+  }
+
+  manualSeed(seed: number): this {
+    if (!Number.isFinite(seed)) throw new ValueError(`manualSeed: the seed must be a finite number, got ${seed}.`);
+    let x = (Math.trunc(seed) ^ Math.trunc(seed / 2 ** 32)) >>> 0;
+    const next = () => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    this.spareNormal = null;
+    return this;
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** A uniform double in [0, 1) with 53 random bits. */
+  nextDouble(): number {
+    const hi = this.nextUint32() >>> 5;
+    const lo = this.nextUint32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** A standard normal draw (Box-Muller, pairs cached). */
+  nextNormal(): number {
+    if (this.spareNormal !== null) {
+      const v = this.spareNormal;
+      this.spareNormal = null;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.nextDouble();
+    const v = this.nextDouble();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** The generator the factories use unless given one; seeded with 0 until manualSeed(). */
+export const defaultGenerator = new Generator(0);
+
+/** Seeds the default generator (PyTorch's torch.manual_seed). */
+export function manualSeed(seed: number): void {
+  defaultGenerator.manualSeed(seed);
+}
+
+export interface RandomOptions {
+  dtype?: DType;
+  generator?: Generator;
+  requiresGrad?: boolean;
+  backend?: string;
+}
+
+function make(op: string, shape: Shape, options: RandomOptions, fill: (gen: Generator) => number, defaultDType: DType = 'float32'): Tensor {
+  assertShape(op, shape);
+  const dtype = options.dtype ?? defaultDType;
+  const gen = options.generator ?? defaultGenerator;
+  const values = typedArrayFor(dtype, sizeOf(shape));
+  for (let i = 0; i < values.length; i++) values[i] = fill(gen);
+  const t = Tensor.fromValues(values, shape, dtype, getBackend(options.backend));
+  if (options.requiresGrad) t.requiresGrad_();
+  return t;
+}
+
+/** Uniform values in [low, high). */
+export function uniform(shape: Shape, low = 0, high = 1, options: RandomOptions = {}): Tensor {
+  if (!(high >= low)) throw new ValueError(`uniform: high (${high}) must not be below low (${low}).`);
+  return make('uniform', shape, options, (g) => low + (high - low) * g.nextDouble());
+}
+
+/** Normal values with the given mean and standard deviation. */
+export function normal(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const mean = options.mean ?? 0;
+  const std = options.std ?? 1;
+  if (!(std >= 0)) throw new ValueError(`normal: std must be >= 0, got ${std}.`);
+  return make('normal', shape, options, (g) => mean + std * g.nextNormal());
+}
+
+/** Uniform integers in [low, high), int32. */
+export function randint(low: number, high: number, shape: Shape, options: Omit<RandomOptions, 'dtype' | 'requiresGrad'> = {}): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new ValueError(`randint: needs integers low < high, got low=${low}, high=${high}.`);
+  }
+  const span = high - low;
+  return make('randint', shape, { ...options, dtype: 'int32' }, (g) => low + Math.floor(g.nextDouble() * span), 'int32');
+}
+
+/** A random permutation of 0..n-1, int32 (Fisher-Yates). */
+export function randperm(n: number, options: Omit<RandomOptions, 'dtype' | 'requiresGrad'> = {}): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`randperm: n must be a non-negative integer, got ${n}.`);
+  const gen = options.generator ?? defaultGenerator;
+  const values = new Int32Array(n);
+  for (let i = 0; i < n; i++) values[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(gen.nextDouble() * (i + 1));
+    const t = values[i];
+    values[i] = values[j];
+    values[j] = t;
+  }
+  return Tensor.fromValues(values, [n], 'int32', getBackend(options.backend));
+}

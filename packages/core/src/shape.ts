@@ -1,0 +1,73 @@
+import { ShapeError, ValueError } from './errors.js';
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  return n;
+}
+
+/** Row-major strides of a contiguous tensor. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function fmt(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** NumPy broadcasting of two shapes; `op` names the caller in the error. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
+  if (sameShape(a, b)) return a;
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(
+        `${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast (dimension ${i} of the result: ${da} vs ${db}); ` +
+          `each dimension must match or be 1 — reshape or expand one operand.`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Normalises one possibly negative axis against `rank`. */
+export function normalizeAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
+    throw new ValueError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}; use an integer in [${-rank}, ${rank - 1}].`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Normalises an axis list (undefined = all axes), sorted and without duplicates. */
+export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
+  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : axes;
+  const out = list.map((a) => normalizeAxis(op, a, rank));
+  const sorted = [...new Set(out)].sort((x, y) => x - y);
+  if (sorted.length !== out.length) throw new ValueError(`${op}: axis list [${list.join(', ')}] repeats an axis; name each axis once.`);
+  return sorted;
+}
+
+export function assertShape(op: string, shape: unknown): asserts shape is Shape {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ValueError(`${op}: shape ${JSON.stringify(shape)} is not a list of non-negative integers.`);
+  }
+}

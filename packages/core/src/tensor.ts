@@ -1,0 +1,299 @@
+import type { Backend } from './backend.js';
+import { getBackend } from './backend.js';
+import { bytesPerElement, isFloat, typedArrayFor, type DType, type TypedArray } from './dtype.js';
+import { AutogradError, DisposedError, ValueError } from './errors.js';
+import { setTensorTest, trackTensor } from './memory.js';
+import { fmt, sizeOf, type Shape } from './shape.js';
+import { Storage, storageFinalizer } from './storage.js';
+import type { GraphNode } from './autograd/engine.js';
+import { computeGrads, noGrad } from './autograd/engine.js';
+import * as U from './ops/unary.js';
+import * as B from './ops/binary.js';
+import * as R from './ops/reduce.js';
+import * as M from './ops/movement.js';
+import * as L from './ops/linalg.js';
+import * as N from './ops/nn.js';
+
+/** A plain number is accepted wherever a tensor is. */
+export type TensorLike = Tensor | number;
+
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+let nextId = 0;
+
+/**
+ * An n-dimensional array on a backend, with reverse-mode autograd. Ops are methods and also
+ * functions of the same name; both record the graph when an input requires grad.
+ */
+export class Tensor implements Disposable {
+  /** Unique, increasing: tells tensors apart in graphs and error reports. */
+  readonly id = nextId++;
+  requiresGrad = false;
+  /** The op that produced this tensor, when it was recorded for autograd. */
+  node: GraphNode | null = null;
+  /** Survives every enclosing tidy() (parameters, gradients, keep()). */
+  isKept = false;
+  /** A label for graphs and error reports ("x", "w1"...). */
+  name: string | undefined = undefined;
+  private storage_: Storage | null;
+  private grad_: Tensor | null = null;
+  private retainsGrad = false;
+
+  constructor(storage: Storage, readonly shape: Shape, readonly dtype: DType) {
+    this.storage_ = storage;
+    storageFinalizer.register(this, storage, this);
+    trackTensor(this);
+  }
+
+  /** Makes a tensor from values already laid out row-major; takes ownership of `values`. */
+  static fromValues(values: TypedArray, shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
+    const handle = backend.fromArray(values as never, shape, dtype);
+    return new Tensor(new Storage(backend, handle, values.length * bytesPerElement(dtype)), shape, dtype);
+  }
+
+  get backend(): Backend {
+    return this.storageOrThrow('backend').backend;
+  }
+  /** The backend storage; kernels read it. */
+  get handle(): unknown {
+    return this.storageOrThrow('handle').handle;
+  }
+  /** @internal shared by reshape-like views. */
+  get storage(): Storage {
+    return this.storageOrThrow('storage');
+  }
+  get isDisposed(): boolean {
+    return this.storage_ === null;
+  }
+  get rank(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  private storageOrThrow(what: string): Storage {
+    if (this.storage_ === null) {
+      throw new DisposedError(
+        `Tensor ${this.id} (shape ${fmt(this.shape)}, ${this.dtype}) was disposed and its ${what} is gone. ` +
+          `Keep it alive with keep(t), or return it from the tidy() that made it.`,
+      );
+    }
+    return this.storage_;
+  }
+
+  /** Frees the storage now (when no other view shares it). Safe to call twice. */
+  dispose(): void {
+    if (this.storage_ === null) return;
+    storageFinalizer.unregister(this);
+    this.storage_.release();
+    this.storage_ = null;
+    this.node = null;
+    if (this.grad_) {
+      this.grad_.dispose();
+      this.grad_ = null;
+    }
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---- autograd --------------------------------------------------------------------------
+
+  /** The accumulated gradient of a leaf (or of a tensor that called retainGrad()). */
+  get grad(): Tensor | null {
+    return this.grad_;
+  }
+  set grad(g: Tensor | null) {
+    if (g !== null && g.shape.join() !== this.shape.join()) {
+      throw new ValueError(`grad: a gradient of shape ${fmt(g.shape)} cannot be set on a tensor of shape ${fmt(this.shape)}.`);
+    }
+    if (this.grad_ && this.grad_ !== g) this.grad_.dispose();
+    this.grad_ = g;
+    if (g) g.isKept = true;
+  }
+
+  /** Marks a leaf as a variable to differentiate with respect to. Returns this. */
+  requiresGrad_(flag = true): this {
+    if (flag && !isFloat(this.dtype)) {
+      throw new AutogradError(`requiresGrad_: only float tensors can require grad, this one is ${this.dtype}; cast it first with .cast("float32").`);
+    }
+    if (!flag && this.node) {
+      throw new AutogradError('requiresGrad_(false): this tensor is the result of an op; use .detach() to cut it from the graph.');
+    }
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** Keeps .grad on a non-leaf after backward(). */
+  retainGrad(): this {
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /**
+   * Accumulates d(this)/d(leaf) into every leaf's .grad. A non-scalar needs `gradient`, the
+   * vector of the vector-Jacobian product (same shape as this).
+   */
+  backward(gradient?: Tensor, options: { createGraph?: boolean } = {}): void {
+    if (!this.requiresGrad) {
+      throw new AutogradError(
+        `backward: this tensor (shape ${fmt(this.shape)}) does not require grad, so no graph was recorded. ` +
+          `Call requiresGrad_() on the inputs you differentiate with respect to, before computing it (and not inside noGrad).`,
+      );
+    }
+    let seed = gradient;
+    if (!seed) {
+      if (this.size !== 1) {
+        throw new AutogradError(
+          `backward: the output has shape ${fmt(this.shape)}, so it needs a gradient of that shape; call backward(gradient), or reduce it first (.sum() or .mean()).`,
+        );
+      }
+      seed = Tensor.fromValues(typedArrayFor(this.dtype, 1).fill(1), this.shape, this.dtype, this.backend);
+    } else if (seed.shape.join() !== this.shape.join()) {
+      throw new AutogradError(`backward: the gradient has shape ${fmt(seed.shape)} but the output has shape ${fmt(this.shape)}; they must match.`);
+    }
+    const grads = computeGrads([this], [seed], options);
+    for (const [t, g] of grads) {
+      if (!(t.isLeaf || t.retainsGrad) || !t.requiresGrad) continue;
+      const prev = t.grad_;
+      const next = prev ? (options.createGraph ? prev.add(g) : noGrad(() => prev.add(g))) : g;
+      if (prev) prev.dispose();
+      t.grad_ = next;
+      next.isKept = true;
+    }
+  }
+
+  /** A tensor that shares storage but has no graph history. */
+  detach(): Tensor {
+    const t = new Tensor(this.storage.retain(), this.shape, this.dtype);
+    return t;
+  }
+
+  /** Replaces this tensor's values with `source`'s (same shape and dtype), outside autograd: optimizer updates. */
+  assign(source: Tensor): this {
+    if (source.shape.join() !== this.shape.join() || source.dtype !== this.dtype) {
+      throw new ValueError(
+        `assign: cannot put a ${source.dtype} tensor of shape ${fmt(source.shape)} into a ${this.dtype} tensor of shape ${fmt(this.shape)}.`,
+      );
+    }
+    if (source.backend !== this.backend) source = source.to(this.backend.name);
+    const old = this.storage;
+    this.storage_ = source.storage.retain();
+    storageFinalizer.unregister(this);
+    storageFinalizer.register(this, this.storage_, this);
+    old.release();
+    return this;
+  }
+
+  // ---- reading values ---------------------------------------------------------------------
+
+  /** A copy of the values, row-major, as the dtype's typed array. */
+  dataSync(): TypedArray {
+    const v = this.backend.readSync(this.handle, this.shape, this.dtype);
+    return v.slice() as TypedArray;
+  }
+  async data(): Promise<TypedArray> {
+    const v = await this.backend.read(this.handle, this.shape, this.dtype);
+    return v.slice() as TypedArray;
+  }
+  /** The values as nested arrays (a number for a scalar); bool as booleans. */
+  toArray(): NestedArray {
+    const values = this.backend.readSync(this.handle, this.shape, this.dtype);
+    const toValue = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return toValue(values[offset]);
+      const n = this.shape[dim];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = build(dim + 1, offset + i * stride);
+      return out;
+    };
+    return build(0, 0);
+  }
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new ValueError(`item: only a one-element tensor has an item; this one has shape ${fmt(this.shape)}. Reduce it first (.sum(), .mean()) or use toArray().`);
+    }
+    return this.backend.readSync(this.handle, this.shape, this.dtype)[0];
+  }
+
+  /** A copy on another backend (same values, no graph). */
+  to(backendName: string): Tensor {
+    const target = getBackend(backendName);
+    if (target === this.backend) return this;
+    const values = this.dataSync();
+    const t = Tensor.fromValues(values, this.shape, this.dtype, target);
+    t.requiresGrad = this.requiresGrad && this.isLeaf;
+    return t;
+  }
+
+  toString(): string {
+    if (this.isDisposed) return `Tensor(disposed, shape=${fmt(this.shape)}, dtype=${this.dtype})`;
+    const body = this.size <= 64 ? JSON.stringify(this.toArray()) : `[${this.size} values]`;
+    return `Tensor(${body}, shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  // ---- ops (each also a function of the same name) ---------------------------------------------
+  add(other: TensorLike): Tensor { return B.add(this, other); }
+  sub(other: TensorLike): Tensor { return B.sub(this, other); }
+  mul(other: TensorLike): Tensor { return B.mul(this, other); }
+  div(other: TensorLike): Tensor { return B.div(this, other); }
+  pow(exponent: TensorLike): Tensor { return B.pow(this, exponent); }
+  maximum(other: TensorLike): Tensor { return B.maximum(this, other); }
+  minimum(other: TensorLike): Tensor { return B.minimum(this, other); }
+  eq(other: TensorLike): Tensor { return B.equal(this, other); }
+  ne(other: TensorLike): Tensor { return B.notEqual(this, other); }
+  lt(other: TensorLike): Tensor { return B.less(this, other); }
+  le(other: TensorLike): Tensor { return B.lessEqual(this, other); }
+  gt(other: TensorLike): Tensor { return B.greater(this, other); }
+  ge(other: TensorLike): Tensor { return B.greaterEqual(this, other); }
+  clamp(min?: TensorLike, max?: TensorLike): Tensor { return B.clamp(this, min, max); }
+
+  neg(): Tensor { return U.neg(this); }
+  exp(): Tensor { return U.exp(this); }
+  log(): Tensor { return U.log(this); }
+  log1p(): Tensor { return U.log1p(this); }
+  sqrt(): Tensor { return U.sqrt(this); }
+  square(): Tensor { return B.mul(this, this); }
+  abs(): Tensor { return U.abs(this); }
+  sign(): Tensor { return U.sign(this); }
+  relu(): Tensor { return U.relu(this); }
+  sigmoid(): Tensor { return U.sigmoid(this); }
+  tanh(): Tensor { return U.tanh(this); }
+  sin(): Tensor { return U.sin(this); }
+  cos(): Tensor { return U.cos(this); }
+  erf(): Tensor { return U.erf(this); }
+  floor(): Tensor { return U.floor(this); }
+  cast(dtype: DType): Tensor { return U.cast(this, dtype); }
+
+  sum(axis?: number | readonly number[], keepDims = false): Tensor { return R.sum(this, axis, keepDims); }
+  mean(axis?: number | readonly number[], keepDims = false): Tensor { return R.mean(this, axis, keepDims); }
+  max(axis?: number | readonly number[], keepDims = false): Tensor { return R.max(this, axis, keepDims); }
+  min(axis?: number | readonly number[], keepDims = false): Tensor { return R.min(this, axis, keepDims); }
+  argmax(axis = -1, keepDims = false): Tensor { return R.argmax(this, axis, keepDims); }
+
+  matmul(other: Tensor): Tensor { return L.matmul(this, other); }
+
+  reshape(shape: readonly number[]): Tensor { return M.reshape(this, shape); }
+  flatten(startAxis = 0, endAxis = -1): Tensor { return M.flatten(this, startAxis, endAxis); }
+  squeeze(axis?: number | readonly number[]): Tensor { return M.squeeze(this, axis); }
+  unsqueeze(axis: number): Tensor { return M.unsqueeze(this, axis); }
+  permute(perm: readonly number[]): Tensor { return M.permute(this, perm); }
+  transpose(axis0 = -2, axis1 = -1): Tensor { return M.transpose(this, axis0, axis1); }
+  /** The matrix transpose of a 2-D tensor (swaps the last two axes in general). */
+  get T(): Tensor { return M.transpose(this, -2, -1); }
+  expand(shape: readonly number[]): Tensor { return M.expand(this, shape); }
+  slice(begin: readonly number[], size?: readonly number[]): Tensor { return M.slice(this, begin, size); }
+  pad(padding: readonly (readonly [number, number])[], value = 0): Tensor { return M.pad(this, padding, value); }
+  gather(indices: Tensor | readonly number[], axis = 0): Tensor { return M.gather(this, indices, axis); }
+
+  softmax(axis = -1): Tensor { return N.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return N.logSoftmax(this, axis); }
+}
+
+setTensorTest((v: unknown): v is Tensor => v instanceof Tensor);

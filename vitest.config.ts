@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// One run over every package; "@tsgrad/source" resolves workspace packages to their TypeScript sources.
+export default defineConfig({
+  resolve: { conditions: ['@tsgrad/source'] },
+  ssr: { resolve: { conditions: ['@tsgrad/source'] } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
