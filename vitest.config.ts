@@ -5,7 +5,10 @@ export default defineConfig({
   resolve: { conditions: ['@tsgrad/source'] },
   ssr: { resolve: { conditions: ['@tsgrad/source'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
+    // The JSON report is what .ci/run counts for its closing "N passed, N failed" line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-report.json' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -79,6 +79,13 @@ export function enableGrad<T>(fn: () => T): T {
   }
 }
 
+export function disposedInput(op: string, index: number, t: Tensor): DisposedError {
+  return new DisposedError(
+    `${op}: input ${index} (shape ${fmt(t.shape)}) has been disposed (by dispose() or an enclosing tidy()). ` +
+      `Keep it alive with keep(t) or return it from the tidy() that made it.`,
+  );
+}
+
 /** Applies one op: infer, run the kernel, record the node. The one path every op takes. */
 export function apply<K extends OpName>(name: K, inputs: readonly Tensor[], params: OpParams[K]): Tensor {
   const def = (defs as OpDefs)[name] as OpDef<K>;
@@ -87,12 +94,7 @@ export function apply<K extends OpName>(name: K, inputs: readonly Tensor[], para
   let needsGrad = false;
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
-    if (t.isDisposed) {
-      throw new DisposedError(
-        `${name}: input ${i} (shape ${fmt(t.shape)}) has been disposed (by dispose() or an enclosing tidy()). ` +
-          `Keep it alive with keep(t) or return it from the tidy() that made it.`,
-      );
-    }
+    if (t.isDisposed) throw disposedInput(name, i, t);
     if (t.backend !== backend) {
       throw new BackendError(
         `${name}: input 0 is on backend "${backend.name}" but input ${i} is on "${t.backend.name}"; move one with .to("${backend.name}").`,

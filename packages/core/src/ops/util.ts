@@ -2,10 +2,11 @@ import { bytesPerElement, isFloat, typedArrayFor, type DType } from '../dtype.js
 import { DTypeError, ValueError } from '../errors.js';
 import { fmt, sameShape, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import type { OutInfo } from '../autograd/engine.js';
+import { disposedInput, type OutInfo } from '../autograd/engine.js';
 
 /** A 0-d tensor holding `value` in `like`'s dtype and backend. */
 export function scalarLike(value: number, like: Tensor, op: string): Tensor {
+  if (like.isDisposed) throw disposedInput(op, 0, like);
   const dtype = like.dtype;
   if (!isFloat(dtype) && !Number.isInteger(value) && !(dtype === 'bool' && (value === 0 || value === 1))) {
     throw new DTypeError(`${op}: the number ${value} cannot be combined with a ${dtype} tensor without losing its fraction; cast the tensor first with .cast("float32").`);
