@@ -98,8 +98,11 @@ export function binaryBroadcast(op: BinaryOp, a: NumArray, aShape: Shape, b: Num
 export function whereBroadcast(cond: NumArray, cShape: Shape, a: NumArray, aShape: Shape, b: NumArray, bShape: Shape, out: NumArray, outShape: Shape): void {
   const n = out.length;
   if (n === 0) return;
-  if (cond.length === n && a.length === n && b.length === n) {
-    for (let i = 0; i < n; i++) out[i] = cond[i] ? a[i] : b[i];
+  if (cond.length === n && (a.length === n || a.length === 1) && (b.length === n || b.length === 1)) {
+    // Full-size operands or scalars (where(mask, g, 0) in ReLU's gradient): one flat loop.
+    const as = a.length === n ? 1 : 0;
+    const bs = b.length === n ? 1 : 0;
+    for (let i = 0, ai = 0, bi = 0; i < n; i++, ai += as, bi += bs) out[i] = cond[i] ? a[ai] : b[bi];
     return;
   }
   const rank = outShape.length;

@@ -1,6 +1,5 @@
 import {
   registerBackend,
-  typedArrayFor,
   stridesOf,
   sizeOf,
   ValueError,
@@ -18,6 +17,7 @@ import { binaryBroadcast, unaryLoop, whereBroadcast, type BinaryOp, type UnaryOp
 import { argmaxAxis, reduceAxes } from './reduce.js';
 import { matmulBatched } from './matmul.js';
 import { broadcastStrides, stridedCopy, type NumArray } from './strided.js';
+import { dtypeOf, give, take } from './pool.js';
 
 export { erf } from './elementwise.js';
 
@@ -25,7 +25,8 @@ export { erf } from './elementwise.js';
 export type CpuHandle = TypedArray;
 type K<P extends keyof PrimitiveParams> = Kernel<CpuHandle, PrimitiveParams[P]>;
 
-const alloc = (shape: Shape, dtype: DType): NumArray => typedArrayFor(dtype, sizeOf(shape));
+/** A result buffer from the pool; `zeroed` for kernels that accumulate or write only part of it. */
+const alloc = (shape: Shape, dtype: DType, zeroed = false): NumArray => take(dtype, sizeOf(shape), zeroed);
 
 const unary =
   (op: UnaryOp): K<UnaryOp> =>
@@ -127,7 +128,7 @@ export const cpuKernels: Kernels<CpuHandle> = {
   },
   pad: ([x], p, shape, dtype) => {
     const out = alloc(shape, dtype);
-    if (p.value !== 0) out.fill(p.value);
+    out.fill(p.value);
     const outStrides = stridesOf(shape);
     const offset = p.padding.reduce((s, q, i) => s + q[0] * outStrides[i], 0);
     stridedCopy(x.handle, 0, stridesOf(x.shape), out, offset, outStrides, x.shape);
@@ -166,7 +167,7 @@ export const cpuKernels: Kernels<CpuHandle> = {
   scatterAdd: ([u, idx], p, shape, dtype) => {
     const n = shape[p.axis];
     checkIndices('scatterAdd', idx.handle, n);
-    const out = alloc(shape, dtype);
+    const out = alloc(shape, dtype, true);
     const outer = sizeOf(shape.slice(0, p.axis));
     const inner = sizeOf(shape.slice(p.axis + 1));
     const indices = idx.handle;
@@ -225,6 +226,7 @@ export class CpuBackend implements Backend<CpuHandle> {
   dispose(handle: CpuHandle): void {
     this.buffers--;
     this.bytes -= handle.byteLength;
+    give(dtypeOf(handle), handle);
   }
   memory(): MemoryInfo {
     return { buffers: this.buffers, bytes: this.bytes };

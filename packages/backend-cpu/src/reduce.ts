@@ -16,9 +16,19 @@ export function reduceAxes(op: ReduceOp, x: NumArray, shape: Shape, axes: readon
     // Fast path: the reduced axes are the trailing ones (rows of length `inner`).
     let trailing = axes.length > 0;
     for (let i = 0; i < axes.length; i++) if (axes[axes.length - 1 - i] !== rank - 1 - i) trailing = false;
+    // Fast path: the reduced axes are the leading ones (column sums, e.g. a bias gradient).
+    let leading = axes.length > 0;
+    for (let i = 0; i < axes.length; i++) if (axes[i] !== i) leading = false;
     if (trailing || axes.length === 0) {
       const inner = m === 0 ? 0 : n / m;
       for (let r = 0, off = 0; r < m; r++, off += inner) acc[r] = reduceRow(op, x, off, inner, acc[r]);
+    } else if (leading) {
+      const rows = n / m;
+      for (let r = 0, off = 0; r < rows; r++, off += m) {
+        if (op === 'sum') for (let c = 0; c < m; c++) acc[c] += x[off + c];
+        else if (op === 'max') for (let c = 0; c < m; c++) { const v = x[off + c]; if (v > acc[c] || v !== v) acc[c] = v; }
+        else for (let c = 0; c < m; c++) { const v = x[off + c]; if (v < acc[c] || v !== v) acc[c] = v; }
+      }
     } else {
       const outStrides = new Array<number>(rank);
       let s = 1;

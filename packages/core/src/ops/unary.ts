@@ -2,6 +2,7 @@ import { apply, type OpDef, type OpName } from '../autograd/engine.js';
 import { assertDType, isFloat, type DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { out, requireFloat } from './util.js';
+import { where } from './binary.js';
 
 /** Elementwise ops of one input. Each entry: its shape/dtype rule and its vector-Jacobian product. */
 type UnaryName = 'neg' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'sin' | 'cos' | 'erf' | 'floor';
@@ -28,7 +29,7 @@ export const unaryDefs: { readonly [K in UnaryName | 'cast']: OpDef<K> } = {
   sign: { infer: numeric('sign'), vjp: () => [null] },
   floor: { infer: floatOnly('floor'), vjp: () => [null] },
   // ReLU'(0) = 0, as in PyTorch.
-  relu: { infer: numeric('relu'), vjp: (g, [x]) => [g.mul(x.gt(0).cast(x.dtype))] },
+  relu: { infer: numeric('relu'), vjp: (g, [x]) => [where(x.gt(0), g, 0)] },
   sigmoid: { infer: floatOnly('sigmoid'), vjp: (g, _, y) => [g.mul(y.mul(y.neg().add(1)))] },
   tanh: { infer: floatOnly('tanh'), vjp: (g, _, y) => [g.mul(y.mul(y).neg().add(1))] },
   sin: { infer: floatOnly('sin'), vjp: (g, [x]) => [g.mul(x.cos())] },
