@@ -1,1 +1,37 @@
-export {};
+export {
+  unitStep,
+  sign,
+  identity,
+  linear,
+  piecewiseLinear,
+  sigmoid,
+  tanh,
+  relu,
+  leakyRelu,
+  elu,
+  gelu,
+  softplus,
+  silu,
+  softmax,
+  logSoftmax,
+  type StraightThroughOptions,
+  type GeluOptions,
+  type SoftplusOptions,
+} from './functional.js';
+export {
+  UnitStep,
+  Sign,
+  Identity,
+  PiecewiseLinear,
+  Sigmoid,
+  Tanh,
+  ReLU,
+  LeakyReLU,
+  ELU,
+  GELU,
+  Softplus,
+  SiLU,
+  Softmax,
+  LogSoftmax,
+} from './modules.js';
+export { activationTable, type ActivationRow } from './table.js';

@@ -216,7 +216,7 @@ export abstract class Module<In extends readonly unknown[] = [Tensor], Out = Ten
       const done = moved.get(t);
       if (done) return done;
       const copy = t.to(target.name);
-      if (isParameter(t)) parameter(copy, t.name);
+      if (PARAMETERS.has(t)) parameter(copy, t.name);
       else buffer(copy, t.name);
       if (t.grad) copy.grad = noGrad(() => t.grad!.to(target.name));
       moved.set(t, copy);

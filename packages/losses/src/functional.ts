@@ -1,0 +1,304 @@
+import { Tensor, DTypeError, ShapeError, ValueError, arange, isFloat, where } from '@tsgrad/core';
+
+/**
+ * Losses as functions of (input, target), PyTorch's torch.nn.functional losses. Shapes must match
+ * exactly: a [N, 1] input against a [N] target is refused (PyTorch broadcasts it to [N, N] with
+ * only a warning, a classic silent bug).
+ */
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface ReductionOptions {
+  /** 'mean' (default) averages the per-element losses, 'sum' adds them, 'none' returns them. */
+  reduction?: Reduction;
+}
+
+const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+function checkReduction(op: string, r: unknown): Reduction {
+  if (r === undefined) return 'mean';
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new ValueError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(r)}.`);
+  return r;
+}
+
+function checkTensor(op: string, what: string, t: unknown): asserts t is Tensor {
+  if (!(t instanceof Tensor)) throw new ValueError(`${op}: ${what} must be a Tensor, got ${t === null ? 'null' : typeof t}.`);
+}
+
+function checkFloat(op: string, what: string, t: Tensor): void {
+  if (!isFloat(t.dtype)) throw new DTypeError(`${op}: ${what} must be a float tensor, got ${t.dtype} (shape ${fmt(t.shape)}); cast it with .cast("float32").`);
+}
+
+/** input and target: float, same dtype, same shape. */
+function checkPair(op: string, input: Tensor, target: Tensor): void {
+  checkTensor(op, 'input', input);
+  checkTensor(op, 'target', target);
+  checkFloat(op, 'input', input);
+  if (input.shape.join() !== target.shape.join() || input.rank !== target.rank) {
+    throw new ShapeError(
+      `${op}: input shape ${fmt(input.shape)} and target shape ${fmt(target.shape)} differ; they must match exactly (no broadcasting). ` +
+        `Reshape one, e.g. target.reshape(${fmt(input.shape)}) or input.squeeze(-1).`,
+    );
+  }
+  if (target.dtype !== input.dtype) {
+    throw new DTypeError(`${op}: target is ${target.dtype} but input is ${input.dtype}; cast the target with .cast("${input.dtype}").`);
+  }
+}
+
+function reduce(loss: Tensor, reduction: Reduction): Tensor {
+  if (reduction === 'none') return loss;
+  return reduction === 'sum' ? loss.sum() : loss.mean();
+}
+
+/** Mean absolute error |input - target|. Its gradient at input = target is 0 (sign(0)), as PyTorch. */
+export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  const reduction = checkReduction('l1Loss', options.reduction);
+  checkPair('l1Loss', input, target);
+  return reduce(input.sub(target).abs(), reduction);
+}
+
+/** Mean squared error (input - target)². */
+export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  const reduction = checkReduction('mseLoss', options.reduction);
+  checkPair('mseLoss', input, target);
+  const d = input.sub(target);
+  return reduce(d.mul(d), reduction);
+}
+
+export interface SmoothL1Options extends ReductionOptions {
+  /** Where the loss turns from quadratic to linear (default 1); 0 gives the L1 loss. */
+  beta?: number;
+}
+
+/** 0.5·d²/beta for |d| < beta, |d| - 0.5·beta otherwise, with d = input - target. */
+export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Options = {}): Tensor {
+  const reduction = checkReduction('smoothL1Loss', options.reduction);
+  const beta = options.beta ?? 1;
+  if (typeof beta !== 'number' || !(beta >= 0) || !Number.isFinite(beta)) throw new ValueError(`smoothL1Loss: beta must be a finite number >= 0, got ${beta}.`);
+  checkPair('smoothL1Loss', input, target);
+  const d = input.sub(target);
+  const a = d.abs();
+  if (beta === 0) return reduce(a, reduction);
+  return reduce(where(a.lt(beta), d.mul(d).mul(0.5 / beta), a.sub(0.5 * beta)), reduction);
+}
+
+export interface HuberOptions extends ReductionOptions {
+  /** Where the loss turns from quadratic to linear (default 1); must be > 0. */
+  delta?: number;
+}
+
+/** 0.5·d² for |d| <= delta, delta·(|d| - 0.5·delta) otherwise (PyTorch's HuberLoss; beta·smoothL1 with beta = delta). */
+export function huberLoss(input: Tensor, target: Tensor, options: HuberOptions = {}): Tensor {
+  const reduction = checkReduction('huberLoss', options.reduction);
+  const delta = options.delta ?? 1;
+  if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) throw new ValueError(`huberLoss: delta must be a finite number > 0, got ${delta}.`);
+  checkPair('huberLoss', input, target);
+  const d = input.sub(target);
+  const a = d.abs();
+  return reduce(where(a.le(delta), d.mul(d).mul(0.5), a.sub(0.5 * delta).mul(delta)), reduction);
+}
+
+export interface WeightOptions extends ReductionOptions {
+  /** A per-element rescaling weight, broadcastable to the input's shape. */
+  weight?: Tensor;
+}
+
+function applyWeight(op: string, loss: Tensor, weight: Tensor | undefined, input: Tensor): Tensor {
+  if (weight === undefined) return loss;
+  checkTensor(op, 'weight', weight);
+  if (weight.dtype !== input.dtype) throw new DTypeError(`${op}: weight is ${weight.dtype} but input is ${input.dtype}; cast it with .cast("${input.dtype}").`);
+  const w = weight.shape;
+  const x = input.shape;
+  const ok = w.length <= x.length && w.every((d, i) => d === 1 || d === x[x.length - w.length + i]);
+  if (!ok) throw new ShapeError(`${op}: weight of shape ${fmt(w)} does not broadcast to the input's shape ${fmt(x)}; give one weight per element or per trailing dimension.`);
+  return loss.mul(weight);
+}
+
+/** Checks that every value lies in [lo, hi] (one small read), refusing with the first offender. */
+function checkRange(op: string, what: string, t: Tensor, lo: number, hi: number): void {
+  if (t.size === 0) return;
+  const min = t.min().item();
+  const max = t.max().item();
+  if (!(min >= lo && max <= hi)) {
+    throw new ValueError(`${op}: every ${what} must lie in [${lo}, ${hi}], but the ${what} ranges over [${min}, ${max}]. ${op === 'bceLoss' ? 'Apply sigmoid first, or use bceWithLogitsLoss on the raw scores.' : ''}`.trim());
+  }
+}
+
+/**
+ * Binary cross-entropy of probabilities: -(y·log x + (1-y)·log(1-x)), each log clamped to
+ * >= -100 as PyTorch does so that x = 0 or 1 gives a finite loss. Inputs outside [0, 1] are refused.
+ * Where a log is clamped its gradient is 0. For raw scores prefer bceWithLogitsLoss (more stable).
+ */
+export function bceLoss(input: Tensor, target: Tensor, options: WeightOptions = {}): Tensor {
+  const reduction = checkReduction('bceLoss', options.reduction);
+  checkPair('bceLoss', input, target);
+  checkRange('bceLoss', 'input probability', input, 0, 1);
+  const clampedLog = (p: Tensor) => {
+    // log on a safe argument: a masked log(0) would still send 0·∞ = NaN into the gradient.
+    const positive = p.gt(0);
+    return where(positive, where(positive, p, 1).log().clamp(-100), -100);
+  };
+  const logX = clampedLog(input);
+  const log1mX = clampedLog(input.neg().add(1));
+  const loss = target.mul(logX).add(target.neg().add(1).mul(log1mX)).neg();
+  return reduce(applyWeight('bceLoss', loss, options.weight, input), reduction);
+}
+
+export interface BCEWithLogitsOptions extends WeightOptions {
+  /** Weight of the positive examples, one per class (broadcast along the last dimension). */
+  posWeight?: Tensor;
+}
+
+/**
+ * Binary cross-entropy of logits, stable for any input:
+ * max(x, 0) - x·y + log1p(e^-|x|); with posWeight p:
+ * (1 - y)·x + (1 + (p - 1)·y)·(log1p(e^-|x|) + max(-x, 0)).
+ */
+export function bceWithLogitsLoss(input: Tensor, target: Tensor, options: BCEWithLogitsOptions = {}): Tensor {
+  const op = 'bceWithLogitsLoss';
+  const reduction = checkReduction(op, options.reduction);
+  checkPair(op, input, target);
+  const softplusOfNegAbs = input.abs().neg().exp().log1p();
+  let loss: Tensor;
+  if (options.posWeight === undefined) {
+    loss = input.maximum(0).sub(input.mul(target)).add(softplusOfNegAbs);
+  } else {
+    const pw = options.posWeight;
+    checkTensor(op, 'posWeight', pw);
+    if (pw.dtype !== input.dtype) throw new DTypeError(`${op}: posWeight is ${pw.dtype} but input is ${input.dtype}; cast it with .cast("${input.dtype}").`);
+    const classes = input.rank === 0 ? 1 : input.shape[input.rank - 1];
+    if (pw.rank > 1 || (pw.rank === 1 && pw.shape[0] !== classes && pw.shape[0] !== 1)) {
+      throw new ShapeError(`${op}: posWeight of shape ${fmt(pw.shape)} must hold one weight per class, [${classes}], for an input of shape ${fmt(input.shape)}.`);
+    }
+    const logSigmoidNeg = softplusOfNegAbs.add(input.neg().maximum(0)); // -log σ(x)
+    const coef = pw.sub(1).mul(target).add(1);
+    loss = target.neg().add(1).mul(input).add(coef.mul(logSigmoidNeg));
+  }
+  return reduce(applyWeight(op, loss, options.weight, input), reduction);
+}
+
+export interface NLLOptions extends ReductionOptions {
+  /** Targets equal to this index contribute nothing and are left out of the mean (default -100). */
+  ignoreIndex?: number;
+}
+
+export interface CrossEntropyOptions extends NLLOptions {
+  /** Mixes the targets with the uniform distribution: y' = (1 - ε)·y + ε/C (default 0). */
+  labelSmoothing?: number;
+}
+
+/**
+ * Normalises [C] / [N, C, ...] inputs with [] / [N, ...] targets to a batched form, and checks
+ * class-index targets: int32, the input's shape without the class axis, each in [0, C) or ignoreIndex.
+ */
+function checkIndexTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number): { x: Tensor; t: Tensor; classes: number } {
+  if (target.dtype !== 'int32') {
+    throw new DTypeError(`${op}: class-index targets must be int32, got ${target.dtype} (shape ${fmt(target.shape)}); cast them with .cast("int32").`);
+  }
+  const x = input.rank === 1 ? input.unsqueeze(0) : input;
+  const t = input.rank === 1 ? target.reshape([1, ...target.shape]) : target;
+  const expected = [x.shape[0], ...x.shape.slice(2)];
+  if (t.shape.join() !== expected.join() || t.rank !== expected.length) {
+    throw new ShapeError(
+      `${op}: for an input of shape ${fmt(input.shape)} (classes on axis ${input.rank === 1 ? 0 : 1}) the class-index target must have shape ` +
+        `${fmt(input.rank === 1 ? [] : expected)}, got ${fmt(target.shape)}. Reshape the target${target.rank === expected.length + 1 ? ' (squeeze its extra axis)' : ''}.`,
+    );
+  }
+  const classes = x.shape[1];
+  const v = target.dataSync();
+  for (let i = 0; i < v.length; i++) {
+    if ((v[i] < 0 || v[i] >= classes) && v[i] !== ignoreIndex) {
+      throw new ValueError(`${op}: target class ${v[i]} at position ${i} is out of range for ${classes} classes; class indices must lie in [0, ${classes - 1}] (or equal ignoreIndex ${ignoreIndex}).`);
+    }
+  }
+  return { x, t, classes };
+}
+
+/** A float mask [N, C, ...] with 1 at each target's class (all zeros where the target is ignored). */
+function oneHot(t: Tensor, classes: number, like: Tensor, ignoreIndex: number): Tensor {
+  const shape = [1, classes, ...t.shape.slice(1).map(() => 1)];
+  const ids = arange(0, classes, 1, { dtype: 'int32', backend: like.backend.name }).reshape(shape);
+  const mask = t.unsqueeze(1).eq(ids).cast(like.dtype);
+  // An ignoreIndex outside [0, C) never matches a class; one inside must be masked out explicitly.
+  if (ignoreIndex >= 0 && ignoreIndex < classes) return mask.mul(t.ne(ignoreIndex).cast(like.dtype).unsqueeze(1));
+  return mask;
+}
+
+function checkLogits(op: string, input: Tensor): void {
+  checkTensor(op, 'input', input);
+  checkFloat(op, 'input', input);
+  if (input.rank === 0) throw new ShapeError(`${op}: the input must be [C] or [N, C, ...] scores, got a scalar; reshape it.`);
+}
+
+function checkIgnoreIndex(op: string, v: number): void {
+  if (!Number.isInteger(v)) throw new ValueError(`${op}: ignoreIndex must be an integer, got ${v}.`);
+}
+
+/**
+ * Negative log-likelihood of log-probabilities: -input[n, target[n], ...]. Input [C] or [N, C, ...],
+ * target int32 [] or [N, ...]. 'mean' divides by the number of targets not equal to ignoreIndex
+ * (NaN when all are ignored, as PyTorch).
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {}): Tensor {
+  const op = 'nllLoss';
+  const reduction = checkReduction(op, options.reduction);
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  checkIgnoreIndex(op, ignoreIndex);
+  checkLogits(op, input);
+  checkTensor(op, 'target', target);
+  const { x, t, classes } = checkIndexTargets(op, input, target, ignoreIndex);
+  const mask = oneHot(t, classes, x, ignoreIndex);
+  const losses = x.mul(mask).sum(1).neg();
+  return reduceIndexed(losses, mask, reduction, input.rank === 1);
+}
+
+function reduceIndexed(losses: Tensor, mask: Tensor, reduction: Reduction, unbatched: boolean): Tensor {
+  if (reduction === 'none') return unbatched ? losses.reshape([]) : losses;
+  if (reduction === 'sum') return losses.sum();
+  return losses.sum().div(mask.sum());
+}
+
+/**
+ * Cross-entropy of raw scores (logits) [C] or [N, C, ...], through core's stable logSoftmax over
+ * the class axis. Targets are either int32 class indices ([] or [N, ...], ignoreIndex honoured) or
+ * class probabilities of the input's own shape. labelSmoothing ε mixes the targets with the
+ * uniform distribution. 'mean' divides by the non-ignored targets (indices) or by N·... (probabilities).
+ */
+export function crossEntropyLoss(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const op = 'crossEntropyLoss';
+  const reduction = checkReduction(op, options.reduction);
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  checkIgnoreIndex(op, ignoreIndex);
+  const eps = options.labelSmoothing ?? 0;
+  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) throw new ValueError(`${op}: labelSmoothing must be in [0, 1], got ${eps}.`);
+  checkLogits(op, input);
+  checkTensor(op, 'target', target);
+  const classAxis = input.rank === 1 ? 0 : 1;
+  const classes = input.shape[classAxis];
+
+  if (isFloat(target.dtype)) {
+    if (target.shape.join() !== input.shape.join() || target.rank !== input.rank) {
+      throw new ShapeError(
+        `${op}: a float target is read as class probabilities and must have the input's shape ${fmt(input.shape)}, got ${fmt(target.shape)}. ` +
+          `For class indices pass an int32 tensor of shape ${fmt(input.rank === 1 ? [] : [input.shape[0], ...input.shape.slice(2)])} (target.cast("int32")).`,
+      );
+    }
+    if (target.dtype !== input.dtype) throw new DTypeError(`${op}: target is ${target.dtype} but input is ${input.dtype}; cast the target with .cast("${input.dtype}").`);
+    const logp = input.logSoftmax(classAxis);
+    const y = eps > 0 ? target.mul(1 - eps).add(eps / classes) : target;
+    const losses = logp.mul(y).sum(classAxis).neg();
+    return reduce(losses, reduction);
+  }
+
+  const { x, t } = checkIndexTargets(op, input, target, ignoreIndex);
+  const logp = x.logSoftmax(1);
+  const mask = oneHot(t, classes, x, ignoreIndex);
+  let losses = logp.mul(mask).sum(1).neg();
+  if (eps > 0) {
+    // ε·(mean over classes of -log p), only where the target is not ignored.
+    const valid = mask.sum(1);
+    const smooth = logp.sum(1).neg().mul(valid).mul(eps / classes);
+    losses = losses.mul(1 - eps).add(smooth);
+  }
+  return reduceIndexed(losses, mask, reduction, input.rank === 1);
+}
