@@ -232,6 +232,25 @@ export class Tensor implements Disposable {
     return t;
   }
 
+  /**
+   * Moves this tensor's values (and its gradient) to another backend in place, keeping its
+   * identity, so modules and optimizers holding it see the move (PyTorch's `param.data = ...`).
+   */
+  moveTo_(backendName: string): this {
+    const target = getBackend(backendName);
+    if (target === this.backend) return this;
+    const values = this.dataSync();
+    const handle = target.fromArray(values as never, this.shape, this.dtype);
+    const old = this.storage;
+    this.storage_ = new Storage(target, handle, values.length * bytesPerElement(this.dtype));
+    storageFinalizer.unregister(this);
+    storageFinalizer.register(this, this.storage_, this);
+    old.release();
+    this.node = null;
+    this.grad_?.moveTo_(backendName);
+    return this;
+  }
+
   toString(): string {
     if (this.isDisposed) return `Tensor(disposed, shape=${fmt(this.shape)}, dtype=${this.dtype})`;
     const body = this.size <= 64 ? JSON.stringify(this.toArray()) : `[${this.size} values]`;

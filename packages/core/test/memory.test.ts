@@ -30,12 +30,14 @@ describe('memory scopes', () => {
   });
 
   it('keeps what tidy returns (in arrays and objects) and frees the rest', () => {
-    const before = memory().buffers;
-    const { kept, list } = tidy(() => {
+    const body = () => {
       const a = tensor([1, 2, 3]);
       const b = a.mul(2).add(1);
       return { kept: b, list: [a.sum()] };
-    });
+    };
+    dispose(tidy(body)); // caches the constants 2 and 1, shared by later ops
+    const before = memory().buffers;
+    const { kept, list } = tidy(body);
     expect(kept.toArray()).toEqual([3, 5, 7]);
     expect(list[0].item()).toBe(6);
     expect(memory().buffers).toBe(before + 2);
@@ -83,6 +85,7 @@ describe('memory scopes', () => {
 
   it('assign replaces values in place (optimizer updates) and tidy keeps the target', () => {
     const p = keep(tensor([1, 2]));
+    tidy(() => p.mul(10)); // caches the constant 10
     const before = memory().buffers;
     tidy(() => {
       p.assign(p.mul(10));

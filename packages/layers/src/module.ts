@@ -203,33 +203,13 @@ export abstract class Module<In extends readonly unknown[] = [Tensor], Out = Ten
   // ---- devices -------------------------------------------------------------------------------
 
   /**
-   * Moves every parameter and buffer to the registered backend `backendName`, keeping
-   * requiresGrad, names and gradients. Returns this (the module changes in place, as in PyTorch).
-   * The parameter tensors themselves are replaced by copies on the new backend and the old ones
-   * disposed, so build optimizers after moving (an optimizer built before holds disposed tensors
-   * and says so at its next step).
+   * Moves every parameter and buffer (with its gradient) to the registered backend
+   * `backendName`, in place: the tensors keep their identity, so an optimizer built before the
+   * move keeps working (PyTorch's `model.to(device)`, the lecture's `.cuda()`). Returns this.
    */
   to(backendName: string): this {
-    const target = getBackend(backendName);
-    const moved = new Map<Tensor, Tensor>();
-    const move = (t: Tensor): Tensor => {
-      const done = moved.get(t);
-      if (done) return done;
-      const copy = t.to(target.name);
-      if (PARAMETERS.has(t)) parameter(copy, t.name);
-      else buffer(copy, t.name);
-      if (t.grad) copy.grad = noGrad(() => t.grad!.to(target.name));
-      moved.set(t, copy);
-      return copy;
-    };
-    for (const m of this.modules()) {
-      const obj = m as unknown as Record<string, unknown>;
-      for (const key of Object.keys(obj)) {
-        const v = obj[key];
-        if ((isParameter(v) || isBuffer(v)) && v.backend !== target) obj[key] = move(v);
-      }
-    }
-    for (const old of moved.keys()) old.dispose();
+    getBackend(backendName);
+    for (const t of new Set([...this.parameters(), ...this.buffers()])) t.moveTo_(backendName);
     return this;
   }
 

@@ -243,7 +243,9 @@ describe('to(backend)', () => {
     expect(m.count.backend.name).toBe('cpu2');
     expect(values(m.inner.weight.grad!)).toEqual(g0);
     expect(m.inner.weight.grad!.backend.name).toBe('cpu2');
-    expect(old.every((p) => p.isDisposed)).toBe(true);
+    // In place, as PyTorch: the same tensor objects, now on the other backend.
+    expect(moved).toEqual(old);
+    expect(moved.every((p, i) => p === old[i])).toBe(true);
     const x2 = x.to('cpu2');
     expect(values(m.call(x2))).toEqual(y0);
     // Training works on the new backend.

@@ -11,10 +11,26 @@ export function scalarLike(value: number, like: Tensor, op: string): Tensor {
   if (!isFloat(dtype) && !Number.isInteger(value) && !(dtype === 'bool' && (value === 0 || value === 1))) {
     throw new DTypeError(`${op}: the number ${value} cannot be combined with a ${dtype} tensor without losing its fraction; cast the tensor first with .cast("float32").`);
   }
-  const arr = typedArrayFor(dtype, 1);
-  arr[0] = value;
-  return Tensor.fromValues(arr, [], dtype, like.backend);
+  // Constants (a learning rate, the 0 and 1 of activation rules) recur every step: one shared,
+  // kept tensor per backend, dtype and value instead of a fresh one per op.
+  const backend = like.backend;
+  let cache = scalarCache.get(backend);
+  if (!cache) scalarCache.set(backend, (cache = new Map()));
+  const key = dtype + (Object.is(value, -0) ? '-0' : String(value));
+  let t = cache.get(key);
+  if (t === undefined || t.isDisposed) {
+    const arr = typedArrayFor(dtype, 1);
+    arr[0] = value;
+    t = Tensor.fromValues(arr, [], dtype, backend);
+    t.isKept = true;
+    if (cache.size >= MAX_CACHED_SCALARS) cache.delete(cache.keys().next().value as string);
+    cache.set(key, t);
+  }
+  return t;
 }
+
+const MAX_CACHED_SCALARS = 512;
+const scalarCache = new WeakMap<object, Map<string, Tensor>>();
 
 /** Turns the number operands of a binary op into tensors like the tensor operand. */
 export function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
