@@ -106,10 +106,10 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
     // vᵀ J u, analytically from one backward pass and numerically from two evaluations.
     const v = Float64Array.from({ length: outSize }, () => gen.nextNormal());
     const vT = Tensor.fromValues(copyOf(v, outDType), outShape, outDType, y0.backend);
-    const grads = vjp((...args) => fn(...args), inputs.map((t, i) => (floatInputs.includes(i) ? t.detach() : t.detach())), vT);
-    for (const i of floatInputs) {
+    const grads = floatVjp(fn, inputs, floatInputs, vT);
+    for (const [k, i] of floatInputs.entries()) {
       const u = Float64Array.from({ length: values[i].length }, () => gen.nextNormal());
-      const g = grads[i].dataSync();
+      const g = grads[k].dataSync();
       let analytical = 0;
       for (let k = 0; k < u.length; k++) analytical += g[k] * u[k];
       const plus = values[i].map((x, k) => x + eps * u[k]);
@@ -165,12 +165,14 @@ export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: Gradch
   const gen = new Generator((options.seed ?? 0) + 1);
   const v = Tensor.fromValues(copyOf(Float64Array.from({ length: y0.size }, () => gen.nextNormal()), y0.dtype), y0.shape, y0.dtype, y0.backend);
   const floatInputs = inputs.map((t, i) => (isFloat(t.dtype) ? i : -1)).filter((i) => i >= 0);
-  const firstOrder = (...args: Tensor[]) => {
-    const grads = vjp(fn, args, v, { createGraph: true });
-    const flat = floatInputs.map((i) => grads[i].reshape([-1]));
-    return concat(flat, 0);
-  };
+  const firstOrder = (...args: Tensor[]) => concat(floatVjp(fn, args, floatInputs, v, true).map((g) => g.reshape([-1])), 0);
   return gradcheck(firstOrder, inputs, options);
+}
+
+/** vᵀJ with respect to the float inputs only; index and mask inputs pass through unchanged. */
+function floatVjp(fn: Fn, inputs: readonly Tensor[], floatInputs: readonly number[], v: Tensor, createGraph = false): Tensor[] {
+  const call = (...floats: Tensor[]) => fn(...inputs.map((t, i) => (floatInputs.includes(i) ? floats[floatInputs.indexOf(i)] : t)));
+  return vjp(call, floatInputs.map((i) => inputs[i]), v, { createGraph });
 }
 
 function copyOf(v: ArrayLike<number>, dtype: DType) {

@@ -81,20 +81,62 @@ export interface ValueConstraints {
   distinct?: boolean;
 }
 
-/** One value on the grid the constraints describe; shrinks towards the grid point nearest 0. */
-export function valueArb(constraints: ValueConstraints = {}): fc.Arbitrary<number> {
+/** The grid's integer range and filter, shared by valueArb and simplestValue. */
+function grid(constraints: ValueConstraints) {
   const { min = -2, max = 2, step = 0.125, offset = 0, avoid = [], margin = step / 2 } = constraints;
   const lo = Math.ceil((min - offset) / step - 1e-9);
   const hi = Math.floor((max - offset) / step + 1e-9);
   if (hi < lo) throw new RangeError(`valueArb: no multiple of ${step} (+${offset}) lies in [${min}, ${max}].`);
-  const arb = fc.integer({ min: lo, max: hi }).map((k) => k * step + offset);
-  return avoid.length === 0 ? arb : arb.filter((v) => avoid.every((a) => Math.abs(v - a) >= margin));
+  const ok = (v: number) => avoid.every((a) => Math.abs(v - a) >= margin);
+  return { lo, hi, at: (k: number) => k * step + offset, ok };
+}
+
+/** One value on the grid the constraints describe; shrinks towards the grid point nearest 0. */
+export function valueArb(constraints: ValueConstraints = {}): fc.Arbitrary<number> {
+  const g = grid(constraints);
+  const arb = fc.integer({ min: g.lo, max: g.hi }).map(g.at);
+  return constraints.avoid?.length ? arb.filter(g.ok) : arb;
+}
+
+/** The value valueArb shrinks to: the allowed grid point nearest 0. */
+export function simplestValue(constraints: ValueConstraints = {}): number {
+  const g = grid(constraints);
+  const start = Math.min(Math.max(0, g.lo), g.hi);
+  for (let d = 0; d <= g.hi - g.lo; d++) {
+    for (const k of [start + d, start - d]) if (k >= g.lo && k <= g.hi && g.ok(g.at(k))) return g.at(k);
+  }
+  throw new RangeError('valueArb: every grid point is avoided.');
 }
 
 /** `n` values on the grid; distinct when asked. */
 export function valuesArb(n: number, constraints: ValueConstraints = {}): fc.Arbitrary<number[]> {
   const one = valueArb(constraints);
   return constraints.distinct ? fc.uniqueArray(one, { minLength: n, maxLength: n }) : fc.array(one, { minLength: n, maxLength: n });
+}
+
+/** Largest number of values a pool holds (and so the largest tensor drawn from one). */
+export const POOL_SIZE = 64;
+
+/**
+ * A pool of values that tensors of any shape draw from in order (`takeValues`). Generating the
+ * pool apart from the shapes, instead of chaining values on a shape, lets fast-check shrink the
+ * shape and the values independently: a failure ends as a small tensor of simple numbers.
+ * Distinct pools hold `distinctSize` different values.
+ */
+export function valuePoolArb(constraints: ValueConstraints = {}, distinctSize = 24): fc.Arbitrary<number[]> {
+  const one = valueArb(constraints);
+  return constraints.distinct
+    ? fc.uniqueArray(one, { minLength: distinctSize, maxLength: distinctSize })
+    : fc.array(one, { maxLength: POOL_SIZE });
+}
+
+/** Takes `n` values from `pool` starting at `from`; a short pool is padded with the simplest value. */
+export function takeValues(pool: readonly number[], from: number, n: number, constraints: ValueConstraints = {}): number[] {
+  if (constraints.distinct && from + n > pool.length) {
+    throw new RangeError(`takeValues: ${from + n} distinct values asked of a pool of ${pool.length}; pass a larger distinctSize.`);
+  }
+  const fill = from + n > pool.length ? simplestValue(constraints) : 0;
+  return Array.from({ length: n }, (_, i) => (from + i < pool.length ? pool[from + i] : fill));
 }
 
 export interface TensorConstraints extends ValueConstraints {
@@ -104,18 +146,24 @@ export interface TensorConstraints extends ValueConstraints {
   dtype?: 'int32' | 'bool';
 }
 
+/** The value constraints a spec of `dtype` is drawn with. */
+export function constraintsFor(dtype: 'int32' | 'bool' | undefined, values: ValueConstraints): ValueConstraints {
+  return dtype === 'bool' ? { min: 0, max: 1, step: 1 } : dtype === 'int32' ? { min: -4, max: 4, step: 1, ...values } : values;
+}
+
 /**
  * Tensor specs (shape + values) rather than tensors: tests make them on the backend and dtype
- * they check, and a failure prints as plain numbers. Shrinks the shape first, then the values.
+ * they check, and a failure prints as plain numbers. Shape and values shrink independently.
  */
 export function tensorArb(constraints: TensorConstraints = {}): fc.Arbitrary<TensorSpec> {
   const { shape = shapeArb(), dtype, ...values } = constraints;
   const shapes = Array.isArray(shape) ? fc.constant([...shape] as number[]) : (shape as fc.Arbitrary<number[]>);
-  const valueConstraints: ValueConstraints =
-    dtype === 'bool' ? { min: 0, max: 1, step: 1 } : dtype === 'int32' ? { min: -4, max: 4, step: 1, ...values } : values;
-  return shapes.chain((s) =>
-    valuesArb(sizeOfShape(s), valueConstraints).map((v): TensorSpec => (dtype ? { shape: s, values: v, dtype } : { shape: s, values: v })),
-  );
+  const c = constraintsFor(dtype, values);
+  const fixed = Array.isArray(shape) ? sizeOfShape(shape) : undefined;
+  return fc.tuple(shapes, valuePoolArb(c, fixed ?? 24)).map(([s, pool]): TensorSpec => {
+    const v = takeValues(pool, 0, sizeOfShape(s), c);
+    return dtype ? { shape: s, values: v, dtype } : { shape: s, values: v };
+  });
 }
 
 /** An int32 index tensor spec of `shape` with entries in [0, size). */

@@ -1,1 +1,9 @@
-export {};
+export * from './spec.js';
+export * from './arbitraries.js';
+export * from './numerical.js';
+export * from './reference.js';
+export * from './catalogue.js';
+export * from './check.js';
+export { primitiveNames, primitiveCoverage } from './coverage.js';
+/** The fast-check instance the arbitraries are built with, so tests need not install their own. */
+export { default as fc } from 'fast-check';

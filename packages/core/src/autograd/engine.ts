@@ -90,6 +90,7 @@ export function disposedInput(op: string, index: number, t: Tensor): DisposedErr
 export function apply<K extends OpName>(name: K, inputs: readonly Tensor[], params: OpParams[K]): Tensor {
   const def = (defs as OpDefs)[name] as OpDef<K>;
   const first = inputs[0];
+  if (first.isDisposed) throw disposedInput(name, 0, first);
   const backend = first.backend;
   let needsGrad = false;
   for (let i = 0; i < inputs.length; i++) {
