@@ -2,8 +2,11 @@
  * The lecture's two computational graphs, each printed node by node with its forward value and
  * its gradient (d output / d node): f = (x + y)·z and the sigmoid gate.
  */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import '@tsgrad/backend-cpu';
 import { graphOf, tensor, type ComputationGraph, type Tensor } from '@tsgrad/core';
+import { graphWindow, saveSvg } from '@tsgrad/plot';
 
 const leaf = (name: string, value: number): Tensor => {
   const t = tensor(value, { dtype: 'float64', requiresGrad: true });
@@ -46,10 +49,25 @@ export function formatGraph(title: string, graph: ComputationGraph): string {
 
 const fmtNum = (v: number | undefined) => (v === undefined ? '-' : Number(v.toFixed(4)).toString());
 
-function main(): void {
-  console.log(formatGraph('f(x, y, z) = (x + y)·z at x=-2, y=5, z=-4', additionGraph().graph));
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { out: { type: 'string', default: 'out' } } });
+  const add = additionGraph();
+  const gate = sigmoidGate();
+  const addTitle = 'f(x, y, z) = (x + y)·z at x=-2, y=5, z=-4';
+  const gateTitle = 'f(w, x) = 1 / (1 + e^-(w0·x0 + w1·x1 + w2)) at w0=2, x0=-1, w1=-3, x1=-2, w2=-3';
+  console.log(formatGraph(addTitle, add.graph));
   console.log();
-  console.log(formatGraph('f(w, x) = 1 / (1 + e^-(w0·x0 + w1·x1 + w2)) at w0=2, x0=-1, w1=-3, x1=-2, w2=-3', sigmoidGate().graph));
+  console.log(formatGraph(gateTitle, gate.graph));
+  const files = await Promise.all([
+    saveSvg(graphWindow(add.graph, { title: addTitle }), join(values.out, 'backprop-add.svg')),
+    saveSvg(graphWindow(gate.graph, { title: gateTitle }), join(values.out, 'backprop-sigmoid.svg')),
+  ]);
+  console.log(`\ngraphs: ${files.join(', ')}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  });
+}

@@ -2,27 +2,28 @@
  * The lecture's practice program, line for line: fit y = 8x² + 7x + 3 (+ noise) on 1000 points
  * with Linear(1,10) ReLU Linear(10,6) ReLU Linear(6,1), L1 loss and SGD (lr 0.001), 5000 epochs.
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { datasets, manualSeed, nn, optim, tidy, type Tensor } from 'tsgrad';
+import { PlotClient, TrainingMonitor, fittedCurveMessages, fittedCurveWindow, lossCurveWindow, savePng, saveSvg } from '@tsgrad/plot';
+import { datasets, manualSeed, nn, noGrad, optim, tidy, type Tensor } from 'tsgrad';
 
 export interface RegressionOptions {
   epochs?: number;
   lr?: number;
   seed?: number;
   backend?: string;
-  /** Called after every epoch with its loss. */
-  onEpoch?: (epoch: number, loss: number) => void;
 }
 
-export interface RegressionResult {
-  losses: number[];
+/** The practice program's data, model, loss and optimizer, ready to step. */
+export interface Regression {
   model: nn.Sequential;
   x: Tensor;
   y: Tensor;
+  /** One epoch: forward, zeroGrad, loss, backward, step. Returns the loss. */
+  step(): number;
 }
 
-export function runRegression(options: RegressionOptions = {}): RegressionResult {
-  const epochs = options.epochs ?? 5000;
+export function setupRegression(options: RegressionOptions = {}): Regression {
   const seed = options.seed ?? 0;
   manualSeed(seed);
 
@@ -35,21 +36,25 @@ export function runRegression(options: RegressionOptions = {}): RegressionResult
   const lossFunc = new nn.L1Loss();
   const optimizer = new optim.SGD(model.parameters(), { lr: options.lr ?? 0.001 });
 
-  const losses: number[] = [];
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    // tidy frees each step's intermediate tensors; parameters and their gradients are kept.
-    const loss = tidy(() => {
+  const step = () =>
+    // tidy frees the step's intermediate tensors; parameters and their gradients are kept.
+    tidy(() => {
       const output = model.call(x);
       optimizer.zeroGrad();
-      const l = lossFunc.call(output, y);
-      l.backward();
+      const loss = lossFunc.call(output, y);
+      loss.backward();
       optimizer.step();
-      return l.item();
+      return loss.item();
     });
-    losses.push(loss);
-    options.onEpoch?.(epoch, loss);
-  }
-  return { losses, model, x, y };
+  return { model, x, y, step };
+}
+
+/** Trains for `epochs` (5000) and keeps every loss. */
+export function runRegression(options: RegressionOptions = {}): Regression & { losses: number[] } {
+  const run = setupRegression(options);
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < (options.epochs ?? 5000); epoch++) losses.push(run.step());
+  return { ...run, losses };
 }
 
 function formatParameters(model: nn.Module): string {
@@ -59,13 +64,33 @@ function formatParameters(model: nn.Module): string {
     .join('\n');
 }
 
-function main(): void {
+/** The data and the model's prediction at the data's x, as plain arrays for plotting. */
+export function fittedCurve(model: nn.Sequential, x: Tensor, y: Tensor): { x: number[]; y: number[]; prediction: number[] } {
+  const prediction = tidy(() => noGrad(() => Array.from(model.call(x).dataSync(), Number)));
+  return { x: Array.from(x.dataSync(), Number), y: Array.from(y.dataSync(), Number), prediction };
+}
+
+/** Writes the loss curve and the fitted curve as SVG and PNG into `dir`; returns the paths. */
+export async function writePlots(dir: string, losses: readonly number[], fit: ReturnType<typeof fittedCurve>): Promise<string[]> {
+  const loss = lossCurveWindow(losses as number[], { title: 'L1 loss per epoch' });
+  const curve = fittedCurveWindow(fit, { title: 'y = 8x² + 7x + 3: data and fitted model' });
+  return Promise.all([
+    saveSvg(loss, join(dir, 'regression-loss.svg')),
+    savePng(loss, join(dir, 'regression-loss.png')),
+    saveSvg(curve, join(dir, 'regression-fit.svg')),
+    savePng(curve, join(dir, 'regression-fit.png')),
+  ]);
+}
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       epochs: { type: 'string', default: '5000' },
       lr: { type: 'string', default: '0.001' },
       seed: { type: 'string', default: '0' },
       backend: { type: 'string', default: 'cpu' },
+      out: { type: 'string', default: 'out' },
+      live: { type: 'boolean', default: false },
     },
   });
   const epochs = Number(values.epochs);
@@ -76,17 +101,38 @@ function main(): void {
   if (!Number.isFinite(seed)) throw new Error(`--seed must be a number, got ${values.seed}`);
 
   console.log(`regression: ${epochs} epochs, lr ${lr}, seed ${seed}, backend ${values.backend}`);
-  const { model } = runRegression({
-    epochs,
-    lr,
-    seed,
-    backend: values.backend,
-    onEpoch: (epoch, loss) => {
-      if (epoch % 100 === 0 || epoch === epochs - 1) console.log(`epoch ${String(epoch).padStart(5)}  loss ${loss.toFixed(4)}`);
-    },
-  });
+  // A progress bar and a live loss chart in a terminal; plain lines every 100 epochs otherwise.
+  const monitor = new TrainingMonitor({ total: epochs, every: 100, label: 'L1 loss' });
+  const viz = values.live ? new PlotClient({ env: 'regression' }) : null;
+  const { model, x, y, step } = setupRegression({ lr, seed, backend: values.backend });
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const loss = step();
+    losses.push(loss);
+    monitor.update(loss, epoch + 1);
+    if (viz) {
+      viz.append('loss', [loss], { x: [epoch] });
+      if (epoch % 100 === 0 || epoch === epochs - 1) {
+        if (epoch % 500 === 0 || epoch === epochs - 1) viz.send(fittedCurveMessages('fit', fittedCurve(model, x, y), { title: `fitted curve, epoch ${epoch}` }));
+        await viz.flush(); // lets the queued plots go out while training goes on
+      }
+    }
+  }
+  monitor.stop();
+  if (process.stdout.isTTY) {
+    // The bar and chart replaced the lecture's printed lines while training; print them now.
+    console.log('\nloss every 100 epochs:');
+    for (let e = 0; e < losses.length; e += 100) console.log(`epoch ${String(e).padStart(5)}  loss ${losses[e].toFixed(4)}`);
+  }
   console.log('\nlearned parameters:');
   console.log(formatParameters(model));
+  const files = await writePlots(values.out, losses, fittedCurve(model, x, y));
+  console.log(`\nplots: ${files.join(', ')}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  });
+}

@@ -65,14 +65,19 @@ export interface PrimitiveParams {
 export type Empty = {};
 export type PrimitiveName = keyof PrimitiveParams;
 
-/** What a kernel sees of each input: its storage, shape and dtype (a Tensor satisfies it). */
+/**
+ * What a kernel sees of each input: its storage, shape and dtype (a Tensor satisfies it).
+ * Storage is shared between views (reshape), so a handle can arrive under another shape than
+ * the one it was created with: kernels read `shape`, never a shape kept with the handle.
+ */
 export interface KernelInput<H> {
   readonly handle: H;
   readonly shape: Shape;
   readonly dtype: DType;
 }
 
-export type Kernel<H, P> = (inputs: readonly KernelInput<H>[], params: P, outShape: Shape, outDType: DType) => H;
+// Declared as a method so a Backend<SpecificHandle> is usable where a Backend is expected.
+export type Kernel<H, P> = { run(inputs: readonly KernelInput<H>[], params: P, outShape: Shape, outDType: DType): H }['run'];
 
 /** One kernel per primitive: a backend that misses one does not compile. */
 export type Kernels<H> = { readonly [K in PrimitiveName]: Kernel<H, PrimitiveParams[K]> };

@@ -1,5 +1,3 @@
-// The ops barrel installs every op's rules into the engine; it must load before any op runs.
-export { opDefs } from './ops/index.js';
 export * from './ops/index.js';
 export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
 export * from './creation.js';

@@ -5,6 +5,11 @@ import { fmt, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Storage } from '../storage.js';
 import { bytesPerElement } from '../dtype.js';
 import { Tensor } from '../tensor.js';
+import { unaryDefs } from '../ops/unary.js';
+import { binaryDefs } from '../ops/binary.js';
+import { reduceDefs } from '../ops/reduce.js';
+import { movementDefs } from '../ops/movement.js';
+import { linalgDefs } from '../ops/linalg.js';
 
 /** Every op the engine records: the backend primitives plus core-only views. */
 export interface OpParams extends PrimitiveParams {
@@ -48,8 +53,12 @@ export interface GraphNode {
 }
 
 let defs: OpDefs | undefined;
-export function installOpDefs(table: OpDefs): void {
-  defs = table;
+/**
+ * The table of every op's rules, assembled from the family files on first use. Built here (not
+ * installed by a side-effect import) so no bundler can drop it.
+ */
+export function opTable(): OpDefs {
+  return (defs ??= { ...unaryDefs, ...binaryDefs, ...reduceDefs, ...movementDefs, ...linalgDefs });
 }
 
 let gradEnabled = true;
@@ -88,7 +97,7 @@ export function disposedInput(op: string, index: number, t: Tensor): DisposedErr
 
 /** Applies one op: infer, run the kernel, record the node. The one path every op takes. */
 export function apply<K extends OpName>(name: K, inputs: readonly Tensor[], params: OpParams[K]): Tensor {
-  const def = (defs as OpDefs)[name] as OpDef<K>;
+  const def = (defs ?? opTable())[name] as OpDef<K>;
   const first = inputs[0];
   if (first.isDisposed) throw disposedInput(name, 0, first);
   const backend = first.backend;
@@ -178,7 +187,7 @@ export function computeGrads(roots: readonly Tensor[], seeds: readonly Tensor[],
       const node = t.node;
       const g = grads.get(t);
       if (!node || !g || stop?.has(t)) continue;
-      const rule = (defs as OpDefs)[node.op].vjp as VjpRule<OpName>;
+      const rule = opTable()[node.op].vjp as VjpRule<OpName>;
       const inputGrads = rule(g, node.inputs, t, node.params as never);
       for (let j = 0; j < node.inputs.length; j++) {
         const x = node.inputs[j];

@@ -1,13 +1,7 @@
-import { installOpDefs, type OpDefs } from '../autograd/engine.js';
-import { unaryDefs } from './unary.js';
-import { binaryDefs } from './binary.js';
-import { reduceDefs } from './reduce.js';
-import { movementDefs } from './movement.js';
-import { linalgDefs } from './linalg.js';
+import { opTable, type OpDefs } from '../autograd/engine.js';
 
-/** Every op's rules, one family per file. Leaving one out fails to compile. */
-export const opDefs: OpDefs = { ...unaryDefs, ...binaryDefs, ...reduceDefs, ...movementDefs, ...linalgDefs };
-installOpDefs(opDefs);
+/** Every op's rules, one family per file (the engine's own table). Leaving one out fails to compile. */
+export const opDefs: OpDefs = opTable();
 
 export * from './unary.js';
 export * from './binary.js';

@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { additionGraph, formatGraph, sigmoidGate } from '../src/backprop.js';
+import { runClassifiers, formatTable } from '../src/classifiers.js';
+import { fittedCurve, runRegression, writePlots } from '../src/regression.js';
+
+describe('regression: the lecture practice program', () => {
+  it('takes the L1 loss from about 600 to below 100 within 5000 epochs (default seed), and plots it', async () => {
+    const { losses, model, x, y } = runRegression();
+    expect(losses).toHaveLength(5000);
+    expect(losses[0]).toBeGreaterThan(550);
+    expect(losses[0]).toBeLessThan(650);
+    expect(Math.min(...losses.slice(-100))).toBeLessThan(100);
+    expect(losses[losses.length - 1]).toBeLessThan(100);
+    const dir = mkdtempSync(join(tmpdir(), 'regression-'));
+    const fit = fittedCurve(model, x, y);
+    const files = await writePlots(dir, losses, fit);
+    expect(files.map((f) => f.replace(dir, ''))).toEqual(['/regression-loss.svg', '/regression-loss.png', '/regression-fit.svg', '/regression-fit.png']);
+    expect(readFileSync(files[0], 'utf8')).toMatch(/class="mark-line role-mark[^"]*"[^>]*>\s*<path/);
+    expect(readFileSync(files[3]).subarray(1, 4).toString()).toBe('PNG');
+    // The fitted curve follows the data: mean absolute error of the prediction well below the data's spread.
+    const mae = fit.prediction.reduce((s, p, i) => s + Math.abs(p - fit.y[i]), 0) / fit.y.length;
+    expect(mae).toBeLessThan(100);
+  }, 120_000);
+});
+
+describe('classifiers: the hard cases for a linear classifier', () => {
+  it('the MLP separates all three while the linear classifier stays near chance on ring and parity', () => {
+    const results = runClassifiers();
+    const acc = (problem: string, model: string) => results.find((r) => r.problem === problem && r.model === model)!.testAccuracy;
+    expect(acc('ring', 'mlp')).toBeGreaterThanOrEqual(0.95);
+    expect(acc('threeModes', 'mlp')).toBeGreaterThanOrEqual(0.95);
+    expect(acc('parity', 'mlp')).toBeGreaterThanOrEqual(0.9);
+    expect(Math.abs(acc('ring', 'linear') - 0.5)).toBeLessThan(0.1);
+    expect(Math.abs(acc('parity', 'linear') - 0.5)).toBeLessThan(0.1);
+    expect(formatTable(results)).toMatch(/parity \(6 pixels\)/);
+  }, 300_000);
+});
+
+describe('backprop: the computational graphs', () => {
+  it('prints every node with its value and gradient', () => {
+    const add = formatGraph('f', additionGraph().graph);
+    expect(add).toMatch(/^q\s+add\s+3\s+-4\s*$/m);
+    expect(add).toMatch(/^z\s+input\s+-4\s+3\s*$/m);
+    expect(add).toMatch(/^f\s+mul\s+-12\s+1\s*$/m);
+    const gate = sigmoidGate();
+    expect(gate.output.item()).toBeCloseTo(0.7311, 4);
+    const byLabel = new Map(gate.graph.nodes.map((n) => [n.label, n.grad![0]]));
+    expect(byLabel.get('w0')).toBeCloseTo(-0.1966, 4);
+    expect(byLabel.get('x0')).toBeCloseTo(0.3932, 4);
+    expect(byLabel.get('w1')).toBeCloseTo(-0.3932, 4);
+    expect(byLabel.get('x1')).toBeCloseTo(-0.5898, 4);
+    expect(byLabel.get('w2')).toBeCloseTo(0.1966, 4);
+  });
+});
