@@ -1,1 +1,159 @@
-export {};
+/**
+ * tsgrad's benchmark against its peers, every implementation in one process, interleaved:
+ *   node dist/index.js [--workload regression|mlp|all] [--rounds 9] [--steps N] [--warmup N] [--only name,...]
+ * Prints, per workload, the median time per training step over the rounds, the ratio to the
+ * hand-fused loop, and the loss after the same number of steps (every implementation trains).
+ */
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { mlpData, regressionData } from './data.js';
+import { handFusedMlp, handFusedRegression } from './handfused.js';
+import { tsgradCoreRegression, tsgradModuleMlp, tsgradModuleRegression } from './tsgrad.js';
+import { tfMlp, tfRegression } from './tfjs.js';
+import { jaxMlp, jaxRegression } from './jax.js';
+import type { Runner } from './runner.js';
+
+interface Options {
+  workload: string;
+  rounds: number;
+  steps?: number;
+  warmup?: number;
+  only?: string[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { workload: 'all', rounds: 9 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    if (a === '--workload') o.workload = v;
+    else if (a === '--rounds') o.rounds = Number(v);
+    else if (a === '--steps') o.steps = Number(v);
+    else if (a === '--warmup') o.warmup = Number(v);
+    else if (a === '--only') o.only = v.split(',').map((s) => s.trim().toLowerCase());
+    else if (a === '--help' || a === '-h') {
+      console.log('node dist/index.js [--workload regression|mlp|all] [--rounds 9] [--steps N] [--warmup N] [--only substring,...]');
+      process.exit(0);
+    } else continue;
+    i++;
+  }
+  return o;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+interface Row {
+  name: string;
+  msPerStep: number;
+  spread: [number, number];
+  loss: number;
+  error?: string;
+}
+
+async function run(title: string, makers: (() => Runner)[], stepsPerRound: number, warmup: number, rounds: number, only?: string[]): Promise<Row[]> {
+  const runners: (Runner | { name: string; error: string })[] = [];
+  for (const make of makers) {
+    try {
+      const r = make();
+      if (only && !r.name.toLowerCase().startsWith('hand') && !only.some((s) => r.name.toLowerCase().includes(s))) continue;
+      if (r.enter) await r.enter();
+      runners.push(r);
+    } catch (e) {
+      runners.push({ name: String(make.name), error: (e as Error).message });
+    }
+  }
+  const times = new Map<Runner, number[]>();
+  const failed = new Map<Runner, string>();
+  // Warm-up (JIT compilation, jit tracing, buffer pools), then rounds in turn so that machine noise hits all alike.
+  for (const r of runners) {
+    if ('error' in r) continue;
+    try {
+      if (r.enter) await r.enter();
+      await r.steps(warmup);
+      times.set(r, []);
+    } catch (e) {
+      failed.set(r, (e as Error).message);
+    }
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const r of times.keys()) {
+      if (r.enter) await r.enter();
+      const t0 = performance.now();
+      await r.steps(stepsPerRound);
+      (times.get(r) as number[]).push((performance.now() - t0) / stepsPerRound);
+    }
+  }
+  const rows: Row[] = [];
+  for (const r of runners) {
+    if ('error' in r) {
+      rows.push({ name: r.name, msPerStep: NaN, spread: [NaN, NaN], loss: NaN, error: r.error });
+      continue;
+    }
+    const t = times.get(r);
+    if (!t) {
+      rows.push({ name: r.name, msPerStep: NaN, spread: [NaN, NaN], loss: NaN, error: failed.get(r) });
+      continue;
+    }
+    if (r.enter) await r.enter();
+    const loss = await r.loss();
+    rows.push({ name: r.name, msPerStep: median(t), spread: [Math.min(...t), Math.max(...t)], loss });
+    r.dispose?.();
+  }
+  const base = rows[0].msPerStep;
+  const total = warmup + rounds * stepsPerRound;
+  console.log(`\n## ${title}\n`);
+  console.log(`${rounds} rounds of ${stepsPerRound} steps after ${warmup} warm-up steps; loss after ${total} steps.\n`);
+  console.log('| implementation | ms/step (median) | min..max | x hand-fused | final loss |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const row of rows) {
+    if (row.error !== undefined) console.log(`| ${row.name} | failed: ${row.error} | | | |`);
+    else
+      console.log(
+        `| ${row.name} | ${row.msPerStep.toFixed(4)} | ${row.spread[0].toFixed(4)}..${row.spread[1].toFixed(4)} | ${(row.msPerStep / base).toFixed(2)} | ${row.loss.toFixed(3)} |`,
+      );
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} logical cores`);
+  if (o.workload === 'all' || o.workload === 'regression') {
+    const d = regressionData();
+    await run(
+      'Regression: 1000x1, Linear(1,10) ReLU Linear(10,6) ReLU Linear(6,1), L1, SGD lr 0.001, full batch',
+      [
+        () => handFusedRegression(d),
+        () => tsgradCoreRegression(d),
+        () => tsgradModuleRegression(d),
+        () => tfRegression('cpu', d),
+        () => tfRegression('wasm', d),
+        () => jaxRegression(d),
+      ],
+      o.steps ?? 100,
+      o.warmup ?? 100,
+      o.rounds,
+      o.only,
+    );
+  }
+  if (o.workload === 'all' || o.workload === 'mlp') {
+    const d = mlpData();
+    await run(
+      'MLP: 784-256-128-10, ReLU, softmax cross-entropy, batch 64 of random data, SGD lr 0.01',
+      [() => handFusedMlp(d), () => tsgradModuleMlp(d), () => tfMlp('cpu', d), () => tfMlp('wasm', d), () => jaxMlp(d)],
+      o.steps ?? 10,
+      o.warmup ?? 10,
+      o.rounds,
+      o.only,
+    );
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

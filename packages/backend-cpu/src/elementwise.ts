@@ -65,6 +65,40 @@ function binaryRow(op: BinaryOp, a: NumArray, ai: number, as: number, b: NumArra
   }
 }
 
+/** True when `shape`, broadcast to `outShape`, repeats one contiguous block along the leading axes. */
+export function isTrailingTile(shape: Shape, outShape: Shape): boolean {
+  const lead = outShape.length - shape.length;
+  let i = 0;
+  while (i < shape.length && shape[i] === 1) i++;
+  for (let k = i; k < shape.length; k++) if (shape[k] !== outShape[k + lead]) return false;
+  return true;
+}
+
+/**
+ * out = full (op) tile, the tile of length m repeated over n/m rows; `swap` puts the tile on the
+ * left (tile (op) full). Same element results as the general path: only the loop order is fixed.
+ */
+function binaryTile(op: BinaryOp, full: NumArray, tile: NumArray, out: NumArray, n: number, m: number, swap: boolean): void {
+  if (m === 0) return;
+  if (!swap) {
+    switch (op) {
+      case 'add': for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = full[o + j] + tile[j]; return;
+      case 'sub': for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = full[o + j] - tile[j]; return;
+      case 'mul': for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = full[o + j] * tile[j]; return;
+      case 'div': for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = full[o + j] / tile[j]; return;
+    }
+    for (let o = 0; o < n; o += m) binaryRow(op, full, o, 1, tile, 0, 1, out, o, m);
+  } else {
+    switch (op) {
+      case 'add': for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = tile[j] + full[o + j]; return;
+      case 'sub': for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = tile[j] - full[o + j]; return;
+      case 'mul': for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = tile[j] * full[o + j]; return;
+      case 'div': for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = tile[j] / full[o + j]; return;
+    }
+    for (let o = 0; o < n; o += m) binaryRow(op, tile, 0, 1, full, o, 1, out, o, m);
+  }
+}
+
 /** A binary op with NumPy broadcasting: whole-array rows when shapes agree, strided rows otherwise. */
 export function binaryBroadcast(op: BinaryOp, a: NumArray, aShape: Shape, b: NumArray, bShape: Shape, out: NumArray, outShape: Shape): void {
   const n = out.length;
@@ -72,6 +106,9 @@ export function binaryBroadcast(op: BinaryOp, a: NumArray, aShape: Shape, b: Num
   if (a.length === n && b.length === n) return binaryRow(op, a, 0, 1, b, 0, 1, out, 0, n);
   if (b.length === 1 && a.length === n) return binaryRow(op, a, 0, 1, b, 0, 0, out, 0, n);
   if (a.length === 1 && b.length === n) return binaryRow(op, a, 0, 0, b, 0, 1, out, 0, n);
+  // One operand full, the other repeating along the leading axes (a bias row): tile loops.
+  if (a.length === n && isTrailingTile(bShape, outShape)) return binaryTile(op, a, b, out, n, b.length, false);
+  if (b.length === n && isTrailingTile(aShape, outShape)) return binaryTile(op, b, a, out, n, a.length, true);
   const rank = outShape.length;
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);

@@ -13,7 +13,7 @@ import {
   type Shape,
   type TypedArray,
 } from '@tsgrad/core';
-import { binaryBroadcast, unaryLoop, whereBroadcast, type BinaryOp, type UnaryOp } from './elementwise.js';
+import { binaryBroadcast, isTrailingTile, unaryLoop, whereBroadcast, type BinaryOp, type UnaryOp } from './elementwise.js';
 import { argmaxAxis, reduceAxes } from './reduce.js';
 import { matmulBatched } from './matmul.js';
 import { broadcastStrides, stridedCopy, type NumArray } from './strided.js';
@@ -116,6 +116,17 @@ export const cpuKernels: Kernels<CpuHandle> = {
   },
   expand: ([x], _, shape, dtype) => {
     const out = alloc(shape, dtype);
+    const src = x.handle;
+    if (src.length === 1) {
+      out.fill(src[0]);
+      return out;
+    }
+    if (src.length > 0 && isTrailingTile(x.shape, shape)) {
+      // The source repeats as one block along the leading axes: block copies.
+      const m = src.length;
+      for (let o = 0; o < out.length; o += m) out.set(src as never, o);
+      return out;
+    }
     stridedCopy(x.handle, 0, broadcastStrides(x.shape, shape), out, 0, stridesOf(shape), shape);
     return out;
   },

@@ -8,16 +8,20 @@ import type { NumArray } from './strided.js';
  */
 const MAX_PER_KEY = 8;
 const MAX_BYTES = 64 * 1024 * 1024;
-const free = new Map<string, NumArray[]>();
+/** Free lists by dtype, then by length (number keys: no string building per allocation). */
+const free: Record<DType, Map<number, NumArray[]>> = {
+  float32: new Map(),
+  float64: new Map(),
+  int32: new Map(),
+  bool: new Map(),
+};
 let pooledBytes = 0;
-
-const keyOf = (dtype: DType, length: number) => `${dtype}:${length}`;
 
 /** A buffer of `length` elements; its contents are arbitrary unless `zeroed`. */
 export function take(dtype: DType, length: number, zeroed: boolean): NumArray {
-  const list = free.get(keyOf(dtype, length));
-  const buf = list?.pop();
-  if (buf) {
+  const list = free[dtype].get(length);
+  if (list !== undefined && list.length > 0) {
+    const buf = list.pop() as NumArray;
     pooledBytes -= buf.byteLength;
     if (zeroed) buf.fill(0);
     return buf;
@@ -27,9 +31,9 @@ export function take(dtype: DType, length: number, zeroed: boolean): NumArray {
 
 export function give(dtype: DType, buf: NumArray): void {
   if (buf.length === 0 || pooledBytes + buf.byteLength > MAX_BYTES) return;
-  const key = keyOf(dtype, buf.length);
-  let list = free.get(key);
-  if (!list) free.set(key, (list = []));
+  const byLength = free[dtype];
+  let list = byLength.get(buf.length);
+  if (list === undefined) byLength.set(buf.length, (list = []));
   if (list.length >= MAX_PER_KEY) return;
   list.push(buf);
   pooledBytes += buf.byteLength;

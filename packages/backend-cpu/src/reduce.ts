@@ -9,20 +9,24 @@ export type ReduceOp = 'sum' | 'max' | 'min';
  */
 export function reduceAxes(op: ReduceOp, x: NumArray, shape: Shape, axes: readonly number[], out: NumArray): void {
   const m = out.length;
-  const acc = new Float64Array(m).fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity);
   const rank = shape.length;
   const n = x.length;
-  if (n > 0) {
-    // Fast path: the reduced axes are the trailing ones (rows of length `inner`).
-    let trailing = axes.length > 0;
-    for (let i = 0; i < axes.length; i++) if (axes[axes.length - 1 - i] !== rank - 1 - i) trailing = false;
+  const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
+  // Reducing trailing axes (or all): one float64 accumulator per row, no scratch needed.
+  let trailing = true;
+  for (let i = 0; i < axes.length; i++) if (axes[axes.length - 1 - i] !== rank - 1 - i) trailing = false;
+  if (trailing || n === 0) {
+    const inner = m === 0 || n === 0 ? 0 : n / m;
+    for (let r = 0, off = 0; r < m; r++, off += inner) out[r] = reduceRow(op, x, off, inner, init);
+    return;
+  }
+  const acc = scratch(m);
+  acc.fill(init, 0, m);
+  {
     // Fast path: the reduced axes are the leading ones (column sums, e.g. a bias gradient).
     let leading = axes.length > 0;
     for (let i = 0; i < axes.length; i++) if (axes[i] !== i) leading = false;
-    if (trailing || axes.length === 0) {
-      const inner = m === 0 ? 0 : n / m;
-      for (let r = 0, off = 0; r < m; r++, off += inner) acc[r] = reduceRow(op, x, off, inner, acc[r]);
-    } else if (leading) {
+    if (leading) {
       const rows = n / m;
       for (let r = 0, off = 0; r < rows; r++, off += m) {
         if (op === 'sum') for (let c = 0; c < m; c++) acc[c] += x[off + c];
@@ -57,6 +61,13 @@ export function reduceAxes(op: ReduceOp, x: NumArray, shape: Shape, axes: readon
     }
   }
   for (let i = 0; i < m; i++) out[i] = acc[i];
+}
+
+let scratchBuf = new Float64Array(1024);
+/** A float64 accumulator buffer reused across calls (kernels run one at a time). */
+function scratch(m: number): Float64Array {
+  if (scratchBuf.length < m) scratchBuf = new Float64Array(Math.max(m, scratchBuf.length * 2));
+  return scratchBuf;
 }
 
 function reduceRow(op: ReduceOp, x: NumArray, off: number, n: number, init: number): number {

@@ -1,0 +1,126 @@
+import { matmul, noGrad, tensor, tidy, keep, type Tensor } from '@tsgrad/core';
+import '@tsgrad/backend-cpu';
+import { Linear, Sequential } from '@tsgrad/layers';
+import { ReLU } from '@tsgrad/activations';
+import { SGD } from '@tsgrad/optimizers';
+import type { LayerInit, MlpData, RegressionData } from './data.js';
+import type { Runner } from './runner.js';
+
+interface Param {
+  w: Tensor;
+  b: Tensor;
+}
+
+function params(layers: readonly LayerInit[]): Param[] {
+  return layers.map((l) => ({
+    w: keep(tensor(l.weight, { shape: [l.outF, l.inF], requiresGrad: true })),
+    b: keep(tensor(l.bias, { shape: [l.outF], requiresGrad: true })),
+  }));
+}
+
+/** x Wᵀ + b, ReLU between layers: what a Linear/ReLU stack records, written with core ops. */
+function forward(ps: readonly Param[], x: Tensor): Tensor {
+  let h = x;
+  for (let i = 0; i < ps.length; i++) {
+    h = matmul(h, ps[i].w, { transposeB: true }).add(ps[i].b);
+    if (i < ps.length - 1) h = h.relu();
+  }
+  return h;
+}
+
+function sgd(ps: readonly Param[], lr: number): void {
+  noGrad(() => {
+    for (const p of ps) for (const t of [p.w, p.b]) t.assign(t.sub((t.grad as Tensor).mul(lr)));
+  });
+}
+
+function zeroGrad(ps: readonly Param[]): void {
+  for (const p of ps) {
+    p.w.grad = null;
+    p.b.grad = null;
+  }
+}
+
+const l1 = (out: Tensor, y: Tensor) => out.sub(y).abs().mean();
+/** Cross-entropy from logits and one-hot targets, mean over the batch. */
+const crossEntropy = (logits: Tensor, oneHot: Tensor) => logits.logSoftmax(-1).mul(oneHot).sum(-1).mean().neg();
+
+/** The step as the issue first asks for it: core ops, each step in tidy(). */
+export function tsgradCoreRegression(d: RegressionData): Runner {
+  const x = keep(tensor(d.x, { shape: [d.n, 1] }));
+  const y = keep(tensor(d.y, { shape: [d.n, 1] }));
+  const ps = params(d.layers);
+  return {
+    name: 'tsgrad (core ops)',
+    steps(n) {
+      for (let s = 0; s < n; s++) {
+        tidy(() => {
+          const loss = l1(forward(ps, x), y);
+          zeroGrad(ps);
+          loss.backward();
+          sgd(ps, d.lr);
+        });
+      }
+    },
+    loss: () => tidy(() => noGrad(() => l1(forward(ps, x), y).item())),
+  };
+}
+
+/** A Sequential of Linear and ReLU modules with the SGD optimizer: the lecture's program. */
+function moduleModel(layers: readonly LayerInit[]): Sequential {
+  const mods = [];
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    const lin = new Linear(l.inF, l.outF);
+    noGrad(() => {
+      lin.weight.assign(tensor(l.weight, { shape: [l.outF, l.inF] }));
+      (lin.bias as Tensor).assign(tensor(l.bias, { shape: [l.outF] }));
+    });
+    mods.push(lin);
+    if (i < layers.length - 1) mods.push(new ReLU());
+  }
+  return new Sequential(...mods);
+}
+
+export function tsgradModuleRegression(d: RegressionData): Runner {
+  const x = keep(tensor(d.x, { shape: [d.n, 1] }));
+  const y = keep(tensor(d.y, { shape: [d.n, 1] }));
+  const model = moduleModel(d.layers);
+  const opt = new SGD(model.parameters(), { lr: d.lr });
+  return {
+    name: 'tsgrad (Module + SGD)',
+    steps(n) {
+      for (let s = 0; s < n; s++) {
+        tidy(() => {
+          const out = model.call(x);
+          opt.zeroGrad();
+          const loss = l1(out, y);
+          loss.backward();
+          opt.step();
+        });
+      }
+    },
+    loss: () => tidy(() => noGrad(() => l1(model.call(x), y).item())),
+  };
+}
+
+export function tsgradModuleMlp(d: MlpData): Runner {
+  const x = keep(tensor(d.x, { shape: [d.batch, d.sizes[0]] }));
+  const t = keep(tensor(d.oneHot, { shape: [d.batch, d.sizes[d.sizes.length - 1]] }));
+  const model = moduleModel(d.layers);
+  const opt = new SGD(model.parameters(), { lr: d.lr });
+  return {
+    name: 'tsgrad (Module + SGD)',
+    steps(n) {
+      for (let s = 0; s < n; s++) {
+        tidy(() => {
+          const out = model.call(x);
+          opt.zeroGrad();
+          crossEntropy(out, t).backward();
+          opt.step();
+        });
+      }
+    },
+    loss: () => tidy(() => noGrad(() => crossEntropy(model.call(x), t).item())),
+  };
+}
