@@ -3,6 +3,7 @@ import '@tsgrad/backend-cpu';
 import { Linear, Sequential } from '@tsgrad/layers';
 import { ReLU } from '@tsgrad/activations';
 import { SGD } from '@tsgrad/optimizers';
+import { L1Loss } from '@tsgrad/losses';
 import type { LayerInit, MlpData, RegressionData } from './data.js';
 import type { Runner } from './runner.js';
 
@@ -87,14 +88,15 @@ export function tsgradModuleRegression(d: RegressionData): Runner {
   const y = keep(tensor(d.y, { shape: [d.n, 1] }));
   const model = moduleModel(d.layers);
   const opt = new SGD(model.parameters(), { lr: d.lr });
+  const lossFunc = new L1Loss();
   return {
-    name: 'tsgrad (Module + SGD)',
+    name: 'tsgrad (Sequential + L1Loss + SGD)',
     steps(n) {
       for (let s = 0; s < n; s++) {
         tidy(() => {
           const out = model.call(x);
           opt.zeroGrad();
-          const loss = l1(out, y);
+          const loss = lossFunc.call(out, y);
           loss.backward();
           opt.step();
         });

@@ -1,5 +1,5 @@
 import type { Tensor } from '@tsgrad/core';
-import { Module } from '@tsgrad/layers';
+import { Module, type FusibleActivation } from '@tsgrad/layers';
 import * as F from './functional.js';
 
 /** Each activation as a Module (no parameters): `new ReLU().call(x)`, or a stage of a Sequential. */
@@ -53,7 +53,9 @@ export class Tanh extends Module {
   }
 }
 
-export class ReLU extends Module {
+export class ReLU extends Module implements FusibleActivation {
+  /** A Sequential runs a Linear followed by this ReLU as one fused linear op. */
+  readonly fusedActivation = 'relu' as const;
   forward(x: Tensor): Tensor {
     return F.relu(x);
   }

@@ -6,6 +6,7 @@ import {
   type Backend,
   type DType,
   type DTypeArrays,
+  type FusedKernels,
   type Kernel,
   type Kernels,
   type MemoryInfo,
@@ -204,8 +205,35 @@ export const cpuKernels: Kernels<CpuHandle> = {
 };
 
 /** The reference backend: storage is a typed array per tensor; memory() counts them. */
+/**
+ * Fused kernels: the same arithmetic as their primitive sequences (each step rounded to the
+ * dtype as the separate kernels would), in one kernel without intermediate buffers.
+ */
+export const cpuFusedKernels: FusedKernels<CpuHandle> = {
+  linear: (inputs, p, shape, dtype) => {
+    const [x, w, b] = inputs;
+    const out = alloc(shape, dtype);
+    matmulBatched(x.handle, x.shape, w.handle, w.shape, false, true, out, shape);
+    const n = shape[shape.length - 1];
+    const bias = b?.handle;
+    const relu = p.activation === 'relu';
+    if (bias === undefined && !relu) return out;
+    for (let off = 0; off < out.length; off += n) {
+      if (bias !== undefined) for (let j = 0; j < n; j++) out[off + j] += bias[j];
+      if (relu) {
+        for (let j = off; j < off + n; j++) {
+          const v = out[j];
+          if (!(v > 0) && v === v) out[j] = 0;
+        }
+      }
+    }
+    return out;
+  },
+};
+
 export class CpuBackend implements Backend<CpuHandle> {
   readonly kernels: Kernels<CpuHandle>;
+  readonly fused: FusedKernels<CpuHandle>;
   readonly floatDTypes: readonly DType[] = ['float32', 'float64'];
   private buffers = 0;
   private bytes = 0;
@@ -217,6 +245,7 @@ export class CpuBackend implements Backend<CpuHandle> {
       counted[op] = (inputs: never, params: never, shape: Shape, dtype: DType) => this.count(kernel(inputs, params, shape, dtype));
     }
     this.kernels = counted as unknown as Kernels<CpuHandle>;
+    this.fused = { linear: (i, p, sh, d) => this.count(cpuFusedKernels.linear(i, p, sh, d)) };
   }
 
   private count(h: CpuHandle): CpuHandle {

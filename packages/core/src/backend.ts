@@ -79,6 +79,16 @@ export interface KernelInput<H> {
 // Declared as a method so a Backend<SpecificHandle> is usable where a Backend is expected.
 export type Kernel<H, P> = { run(inputs: readonly KernelInput<H>[], params: P, outShape: Shape, outDType: DType): H }['run'];
 
+/**
+ * Optional fused kernels: a backend may offer them, and the engine uses them when present and
+ * falls back to primitives otherwise. They compute exactly what the primitive sequence does.
+ */
+export interface FusedParams {
+  /** linear(x, w, b?) = act(x @ wᵀ + b): matmul (transB) then add then the activation. */
+  linear: { readonly activation: 'none' | 'relu' };
+}
+export type FusedKernels<H> = { readonly [K in keyof FusedParams]: Kernel<H, FusedParams[K]> };
+
 /** One kernel per primitive: a backend that misses one does not compile. */
 export type Kernels<H> = { readonly [K in PrimitiveName]: Kernel<H, PrimitiveParams[K]> };
 
@@ -103,6 +113,8 @@ export interface Backend<H = unknown> {
   read(handle: H, shape: Shape, dtype: DType): Promise<TypedArray>;
   dispose(handle: H): void;
   memory(): MemoryInfo;
+  /** Fused kernels the engine prefers over their primitive sequences. */
+  readonly fused?: Partial<FusedKernels<H>>;
   /** The float dtypes this backend computes in (float64 only where it is really 64-bit). */
   readonly floatDTypes: readonly DType[];
 }

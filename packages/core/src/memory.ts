@@ -3,9 +3,11 @@ import type { Tensor } from './tensor.js';
 
 const scopes: Tensor[][] = [];
 
-/** Called for every new tensor: the innermost tidy() scope owns it. */
-export function trackTensor(t: Tensor): void {
-  if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+/** Called for every new tensor: the innermost tidy() scope owns it. False outside any scope. */
+export function trackTensor(t: Tensor): boolean {
+  if (scopes.length === 0) return false;
+  scopes[scopes.length - 1].push(t);
+  return true;
 }
 
 function collectTensors(value: unknown, into: Set<Tensor>, isTensor: (v: unknown) => v is Tensor, depth = 0): void {
@@ -49,6 +51,7 @@ export function tidy<T>(fn: () => T): T {
   for (const t of scope) {
     if (returned.has(t) || t.isKept) {
       if (parent && !t.isKept) parent.push(t);
+      else t.makeFinalizable();
     } else {
       t.dispose();
     }

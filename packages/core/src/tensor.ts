@@ -31,18 +31,48 @@ export class Tensor implements Disposable {
   requiresGrad = false;
   /** The op that produced this tensor, when it was recorded for autograd. */
   node: GraphNode | null = null;
-  /** Survives every enclosing tidy() (parameters, gradients, keep()). */
-  isKept = false;
+  private kept = false;
   /** A label for graphs and error reports ("x", "w1"...). */
   name: string | undefined = undefined;
   private storage_: Storage | null;
   private grad_: Tensor | null = null;
   private retainsGrad = false;
 
+  /** Whether the garbage collector frees this tensor's storage if it is dropped undisposed. */
+  private finalizable = false;
+
   constructor(storage: Storage, readonly shape: Shape, readonly dtype: DType) {
     this.storage_ = storage;
-    storageFinalizer.register(this, storage, this);
-    trackTensor(this);
+    // Inside tidy() the scope frees the tensor; only what escapes needs the GC's safety net.
+    if (!trackTensor(this)) this.makeFinalizable();
+  }
+
+  /** Survives every enclosing tidy() (parameters, gradients, keep()). */
+  get isKept(): boolean {
+    return this.kept;
+  }
+  set isKept(flag: boolean) {
+    this.kept = flag;
+    if (flag) this.makeFinalizable();
+  }
+
+  /** @internal Registers the storage to be freed when this tensor is garbage-collected (once). */
+  makeFinalizable(): void {
+    if (this.finalizable || this.storage_ === null) return;
+    storageFinalizer.register(this, this.storage_, this);
+    this.finalizable = true;
+  }
+
+  /** Points this tensor at another storage, releasing the old one. */
+  private replaceStorage(next: Storage): void {
+    const old = this.storage;
+    if (this.finalizable) {
+      storageFinalizer.unregister(this);
+      this.finalizable = false;
+    }
+    this.storage_ = next;
+    this.makeFinalizable();
+    old.release();
   }
 
   /** Makes a tensor from values already laid out row-major; takes ownership of `values`. */
@@ -88,7 +118,8 @@ export class Tensor implements Disposable {
   /** Frees the storage now (when no other view shares it). Safe to call twice. */
   dispose(): void {
     if (this.storage_ === null) return;
-    storageFinalizer.unregister(this);
+    if (this.finalizable) storageFinalizer.unregister(this);
+    this.finalizable = false;
     this.storage_.release();
     this.storage_ = null;
     this.node = null;
@@ -181,11 +212,7 @@ export class Tensor implements Disposable {
       );
     }
     if (source.backend !== this.backend) source = source.to(this.backend.name);
-    const old = this.storage;
-    this.storage_ = source.storage.retain();
-    storageFinalizer.unregister(this);
-    storageFinalizer.register(this, this.storage_, this);
-    old.release();
+    this.replaceStorage(source.storage.retain());
     return this;
   }
 
@@ -241,11 +268,7 @@ export class Tensor implements Disposable {
     if (target === this.backend) return this;
     const values = this.dataSync();
     const handle = target.fromArray(values as never, this.shape, this.dtype);
-    const old = this.storage;
-    this.storage_ = new Storage(target, handle, values.length * bytesPerElement(this.dtype));
-    storageFinalizer.unregister(this);
-    storageFinalizer.register(this, this.storage_, this);
-    old.release();
+    this.replaceStorage(new Storage(target, handle, values.length * bytesPerElement(this.dtype)));
     this.node = null;
     this.grad_?.moveTo_(backendName);
     return this;

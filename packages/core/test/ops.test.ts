@@ -169,3 +169,26 @@ describe('backends', () => {
     expect(getBackend().name).toBe('cpu');
   });
 });
+
+describe('fused kernels', () => {
+  it('linear gives the same bits with the fused kernel and with the primitive sequence, values and gradients', async () => {
+    const { CpuBackend } = await import('@tsgrad/backend-cpu');
+    const { linear, manualSeed: seed, uniform: u } = await import('@tsgrad/core');
+    class Unfused extends CpuBackend {
+      override readonly fused = {};
+    }
+    registerBackend('cpu-unfused', () => new Unfused('cpu-unfused'));
+    const run = (backend: string) => {
+      seed(5);
+      const x = u([7, 5], -1, 1, { backend, requiresGrad: true });
+      const w = u([3, 5], -1, 1, { backend, requiresGrad: true });
+      const b = u([3], -1, 1, { backend, requiresGrad: true });
+      const y = linear(x, w, b, { activation: 'relu' });
+      y.mul(y).sum().backward();
+      return [y, x.grad!, w.grad!, b.grad!].map((t) => Array.from(t.dataSync()));
+    };
+    const fused = run('cpu');
+    expect(run('cpu-unfused')).toEqual(fused);
+    expect(fused[0].some((v) => v === 0) && fused[0].some((v) => v > 0)).toBe(true);
+  });
+});

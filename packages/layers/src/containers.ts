@@ -1,5 +1,15 @@
 import { Tensor, ValueError, flatten, uniform, type Generator } from '@tsgrad/core';
 import { Module } from './module.js';
+import { Linear } from './linear.js';
+
+/** An activation module that a preceding Linear can apply in its own kernel (ReLU sets it). */
+export interface FusibleActivation {
+  readonly fusedActivation: 'relu';
+}
+
+function fusesAsRelu(m: TensorModule | undefined): boolean {
+  return m !== undefined && (m as Partial<FusibleActivation>).fusedActivation === 'relu';
+}
 
 /** A module of one tensor in and one tensor out: what Sequential chains. */
 export type TensorModule = Module<[Tensor], Tensor>;
@@ -37,8 +47,16 @@ export class Sequential extends Module implements Iterable<TensorModule> {
   }
 
   forward(x: Tensor): Tensor {
+    const modules = this.children() as unknown as TensorModule[];
     let y = x;
-    for (const m of this) y = m.call(y);
+    for (let i = 0; i < modules.length; i++) {
+      const m = modules[i];
+      // Linear then ReLU runs as one fused op (same values, one kernel where the backend has it).
+      if (m instanceof Linear && fusesAsRelu(modules[i + 1])) {
+        y = m.forwardActivated(y, 'relu');
+        i++;
+      } else y = m.call(y);
+    }
     return y;
   }
 }

@@ -1,4 +1,4 @@
-import { Tensor, DTypeError, ShapeError, ValueError, isFloat, matmul, uniform, type DType, type Generator } from '@tsgrad/core';
+import { Tensor, DTypeError, ShapeError, ValueError, isFloat, linear, uniform, type DType, type Generator } from '@tsgrad/core';
 import { Module, parameter } from './module.js';
 
 export interface LinearOptions {
@@ -38,6 +38,14 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardActivated(x, 'none');
+  }
+
+  /**
+   * activation(x Wᵀ + b) as one op: Sequential uses it for a Linear followed by a ReLU, so
+   * backends with a fused kernel run the pair in one pass.
+   */
+  forwardActivated(x: Tensor, activation: 'none' | 'relu'): Tensor {
     const features = x.rank === 0 ? undefined : x.shape[x.rank - 1];
     if (features !== this.inFeatures) {
       throw new ShapeError(
@@ -45,9 +53,8 @@ export class Linear extends Module {
           `${features === undefined ? ' (a scalar)' : ` (${features} features)`}; reshape the input to [..., ${this.inFeatures}] or build Linear(${features ?? 1}, ${this.outFeatures}).`,
       );
     }
-    // Wᵀ is read in place by the matmul kernel (transposeB), never materialised.
-    const y = matmul(x, this.weight, { transposeB: true });
-    return this.bias ? y.add(this.bias) : y;
+    // Wᵀ is read in place by the kernel, never materialised.
+    return linear(x, this.weight, this.bias, { activation });
   }
 
   private describe(): string {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { apply, gather, matmul, stack, concat, where, type PrimitiveName, type Tensor, type DType } from '@tsgrad/core';
+import { apply, gather, linear, matmul, stack, concat, where, type PrimitiveName, type Tensor, type DType } from '@tsgrad/core';
 import { broadcastShapesArb, shapeArb, takeValues, tensorArb, valueArb, valuePoolArb, type ShapeConstraints, type ValueConstraints } from './arbitraries.js';
 import { at, build, refBinary, refMatmul, refReduce, refSoftmax, refUnary, refWhere, type Reference } from './reference.js';
 import { formatSpec, sizeOfShape, type TensorSpec } from './spec.js';
@@ -222,6 +222,32 @@ const matmulCases: fc.Arbitrary<Case<MatmulParams>> = cases(
   },
 );
 
+interface LinearParams {
+  activation: 'none' | 'relu';
+}
+
+/**
+ * x [m,k] or [b,m,k], w [n,k], bias [n]. Bias values sit on the grid shifted by 1/128, so x·wᵀ + b
+ * (a multiple of 1/64 plus the bias) is never at ReLU's kink; without a bias there is no ReLU.
+ */
+const linearCases: fc.Arbitrary<Case<LinearParams>> = cases(
+  fc.record({
+    m: fc.integer({ min: 1, max: 3 }),
+    k: fc.integer({ min: 1, max: 3 }),
+    n: fc.integer({ min: 1, max: 3 }),
+    batched: fc.boolean(),
+    bias: fc.boolean(),
+    relu: fc.boolean(),
+  }),
+  [{}, {}, { offset: 1 / 128 }],
+  ({ m, k, n, batched, bias, relu }, d) => {
+    const x = d.tensor(batched ? [2, m, k] : [m, k], 0);
+    const w = d.tensor([n, k], 1);
+    const withBias = bias || relu;
+    return { inputs: withBias ? [x, w, d.tensor([n], 2)] : [x, w], params: { activation: withBias && relu ? 'relu' : 'none' } };
+  },
+);
+
 /** One of a few reshapes of the same size: flatten, reverse the dimensions, infer one with -1. */
 const reshapeCases = cases(fc.record({ shape: shapeArb(), kind: fc.constantFrom('flat', 'reversed', 'infer', 'unsqueeze') }), [{}], ({ shape: s, kind }, d) => {
   const target = kind === 'flat' ? [sizeOfShape(s)] : kind === 'reversed' ? [...s].reverse() : kind === 'infer' ? [-1, ...s.slice(1)] : [...s, 1];
@@ -377,6 +403,21 @@ export const catalogue: readonly OpEntry[] = [
     cases: matmulCases,
     fn: (p) => (a, b) => matmul(a, b, p),
     reference: ([a, b], p) => refMatmul(a, b, p.transposeA, p.transposeB),
+  }),
+  entry<LinearParams>({
+    name: 'linear',
+    primitives: ['matmul', 'add', 'relu'],
+    cases: linearCases,
+    fn: ({ activation }) => (x, w, b) => linear(x, w, b, { activation }),
+    reference: ([x, w, b], { activation }) => {
+      const y = refMatmul(x, w, false, true);
+      const n = w.shape[0];
+      const values = y.values.map((v, i) => {
+        const z = b ? v + b.values[i % n] : v;
+        return activation === 'relu' ? Math.max(z, 0) : z;
+      });
+      return { shape: y.shape, values };
+    },
   }),
   reduceEntry('sum'),
   reduceEntry('mean'),

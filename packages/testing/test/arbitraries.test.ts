@@ -73,7 +73,8 @@ describe('the op catalogue', () => {
   it('exercises every backend primitive of core', () => {
     const missing = [...primitiveCoverage()].filter(([, ops]) => ops.length === 0).map(([p]) => p);
     expect(missing).toEqual([]);
-    expect(primitiveNames().length).toBe(Object.keys(opDefs).length - 1);
+    // The ops that are not primitives: a view (reshape) and a fused op with its own forward (linear).
+    expect(Object.keys(opDefs).filter((k) => !(primitiveNames() as string[]).includes(k)).sort()).toEqual(['linear', 'reshape']);
   });
 
   it('every differentiable op of core with a gradient rule has an entry', () => {

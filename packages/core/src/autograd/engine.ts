@@ -1,4 +1,4 @@
-import type { PrimitiveParams } from '../backend.js';
+import type { FusedParams, PrimitiveName, PrimitiveParams } from '../backend.js';
 import type { DType } from '../dtype.js';
 import { AutogradError, BackendError, DisposedError } from '../errors.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../shape.js';
@@ -12,7 +12,7 @@ import { movementDefs } from '../ops/movement.js';
 import { linalgDefs } from '../ops/linalg.js';
 
 /** Every op the engine records: the backend primitives plus core-only views. */
-export interface OpParams extends PrimitiveParams {
+export interface OpParams extends PrimitiveParams, FusedParams {
   /** Same storage, new shape: no kernel. */
   reshape: { readonly shape: Shape };
 }
@@ -116,7 +116,8 @@ export function apply<K extends OpName>(name: K, inputs: readonly Tensor[], para
   let storage: Storage;
   if (def.forward) storage = def.forward(inputs, params, out);
   else {
-    const kernel = backend.kernels[name as Exclude<K, 'reshape'>] as (
+    // Ops without a kernel of their own (reshape, linear) have a forward, so `name` is a primitive here.
+    const kernel = backend.kernels[name as unknown as PrimitiveName] as unknown as (
       i: readonly Tensor[],
       p: OpParams[K],
       s: Shape,

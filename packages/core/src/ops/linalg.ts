@@ -1,4 +1,9 @@
-import { apply, type OpDef } from '../autograd/engine.js';
+import { apply, type OpDef, type OutInfo } from '../autograd/engine.js';
+import type { Backend } from '../backend.js';
+import { bytesPerElement } from '../dtype.js';
+import { Storage } from '../storage.js';
+import { sizeOf } from '../shape.js';
+import { where } from './binary.js';
 import { ShapeError } from '../errors.js';
 import { broadcastShapes, fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -10,7 +15,31 @@ export interface MatmulOptions {
   transposeB?: boolean;
 }
 
-export const linalgDefs: { readonly matmul: OpDef<'matmul'> } = {
+export const linalgDefs: { readonly matmul: OpDef<'matmul'>; readonly linear: OpDef<'linear'> } = {
+  linear: {
+    infer: (inputs, p) => {
+      const [x, w, b] = inputs;
+      const y = linalgDefs.matmul.infer([x, w], { transA: false, transB: true });
+      if (b !== undefined) {
+        sameDType('linear', x, b);
+        if (b.rank !== 1 || b.shape[0] !== w.shape[0]) {
+          throw new ShapeError(`linear: the bias has shape ${fmt(b.shape)} but the weight ${fmt(w.shape)} has ${w.shape[0]} outputs; give a bias of shape [${w.shape[0]}].`);
+        }
+      }
+      if (p.activation !== 'none' && p.activation !== 'relu') throw new ShapeError(`linear: unknown activation ${JSON.stringify(p.activation)}; use "none" or "relu".`);
+      return y;
+    },
+    forward: (inputs, p, out) => linearForward(inputs, p.activation, out),
+    // z = x wᵀ + b, y = act(z): gz = g·act'(z), then the matmul and broadcast-add rules.
+    vjp: (g, [x, w, b], y, p) => {
+      const gz = p.activation === 'relu' ? where(y.gt(0), g, 0) : g;
+      return [
+        x.requiresGrad ? matmul(gz, w) : null,
+        w.requiresGrad ? sumToShape(matmul(gz, x, { transposeA: true }), w.shape) : null,
+        b?.requiresGrad ? sumToShape(gz, b.shape) : null,
+      ];
+    },
+  },
   matmul: {
     infer: ([a, b], p) => {
       const dtype = sameDType('matmul', a, b);
@@ -44,6 +73,37 @@ export const linalgDefs: { readonly matmul: OpDef<'matmul'> } = {
 };
 
 const mm = (a: Tensor, b: Tensor, transA: boolean, transB: boolean) => apply('matmul', [a, b], { transA, transB });
+
+/** The backend's fused kernel when it has one, else matmul, add and relu kernels in sequence. */
+function linearForward(inputs: readonly Tensor[], activation: 'none' | 'relu', out: OutInfo): Storage {
+  const backend: Backend = inputs[0].backend;
+  const bytes = sizeOf(out.shape) * bytesPerElement(out.dtype);
+  const fused = backend.fused?.linear;
+  if (fused) return new Storage(backend, fused(inputs, { activation }, out.shape, out.dtype), bytes);
+  const [x, w, b] = inputs;
+  const k = backend.kernels;
+  let handle = k.matmul([x, w], { transA: false, transB: true }, out.shape, out.dtype);
+  const step = (next: unknown) => {
+    backend.dispose(handle);
+    handle = next;
+  };
+  if (b !== undefined) step(k.add([{ handle, shape: out.shape, dtype: out.dtype }, b], {}, out.shape, out.dtype));
+  if (activation === 'relu') step(k.relu([{ handle, shape: out.shape, dtype: out.dtype }], {}, out.shape, out.dtype));
+  return new Storage(backend, handle, bytes);
+}
+
+/**
+ * A dense layer in one op: activation(x @ wᵀ + b), with w of shape [out, in] (PyTorch's layout)
+ * and an optional bias [out]. Backends with a fused kernel run it in one pass.
+ */
+export function linear(x: Tensor, w: Tensor, b?: Tensor | null, options: { activation?: 'none' | 'relu' } = {}): Tensor {
+  if (x.rank === 0 || w.rank !== 2) {
+    throw new ShapeError(`linear: needs an input of rank >= 1 and a weight of rank 2, got ${fmt(x.shape)} and ${fmt(w.shape)}.`);
+  }
+  const x2 = x.rank === 1 ? x.reshape([1, x.shape[0]]) : x;
+  const y = apply('linear', b ? [x2, w, b] : [x2, w], { activation: options.activation ?? 'none' });
+  return x.rank === 1 ? y.reshape([w.shape[0]]) : y;
+}
 
 /**
  * Matrix product with NumPy's rules: 1-D operands are promoted to a row (a) or a column (b) and
