@@ -55,3 +55,33 @@ describe('backprop: the computational graphs', () => {
     expect(byLabel.get('w2')).toBeCloseTo(0.1966, 4);
   });
 });
+
+describe('regression --live', () => {
+  it('streams the loss and the fitted curve to a running dashboard while it trains', async () => {
+    const { startServer } = await import('@tsgrad/plot');
+    const { spawn } = await import('node:child_process');
+    const server = await startServer({ port: 0, log: () => undefined });
+    try {
+      const out = mkdtempSync(join(tmpdir(), 'regression-live-'));
+      const script = join(import.meta.dirname, '..', 'dist', 'regression.js');
+      const child = spawn(process.execPath, [script, '--epochs', '300', '--live', '--out', out], {
+        env: { ...process.env, TSGRAD_PLOT_URL: server.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code, output).toBe(0);
+      const env = server.envs.get('regression');
+      expect(env, 'the dashboard received the regression environment').toBeDefined();
+      const loss = env!.windows.get('loss')!;
+      const fit = env!.windows.get('fit')!;
+      expect(loss.traces.get('L1 loss')!.length).toBe(300);
+      expect([...fit.traces.keys()].sort()).toEqual(['data', 'model']);
+      expect(output).not.toMatch(/not running|unreachable/i);
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+});

@@ -1,265 +1,43 @@
-import { describe, expect, it } from 'vitest';
-import {
-  computeGrads,
-  DTypeError,
-  getBackend,
-  memory,
-  registerBackend,
-  ShapeError,
-  Tensor,
-  tidy,
-  TsgradError,
-  typedArrayFor,
-  type Backend,
-  type DType,
-  type TypedArray,
-} from '@tsgrad/core';
-import { createCpuBackend } from '@tsgrad/backend-cpu';
-import fc from 'fast-check';
-import { catalogue, type OpEntry, type OpInstance } from './catalogue.js';
-import { checkGradient, materialize } from './check.js';
-import { primitiveCoverage } from './coverage.js';
-import { toTensor } from './spec.js';
+import { describe, it } from 'vitest';
+import { registerBackend, type Backend } from '@tsgrad/core';
+import { conformanceChecks, type ConformanceCheck, type ConformanceOptions } from './conformance.js';
 
-export interface Tolerance {
-  /** Forward results against the float64 reference: |a - e| <= atol + rtol |e|. */
-  atol: number;
-  rtol: number;
-  /** Gradients against the float64 reference (looser: they chain several ops). */
-  gradAtol: number;
-  gradRtol: number;
+export { DEFAULT_TOLERANCES, type ConformanceOptions, type Tolerance } from './conformance.js';
+
+interface Group {
+  readonly name: string;
+  readonly children: (Group | ConformanceCheck)[];
 }
 
-export interface ConformanceOptions {
-  /** Float dtypes to run the suite in (default: float32, and float64 where the backend has it). */
-  dtypes?: readonly ('float32' | 'float64')[];
-  /** Per-dtype tolerances, merged over the defaults. */
-  tolerances?: Partial<Record<'float32' | 'float64', Partial<Tolerance>>>;
-  /** Random instances per op for forward and gradient comparisons (default 25). */
-  numRuns?: number;
-  /** Random instances per op for gradcheck in float64 (default 10). */
-  gradcheckRuns?: number;
-  seed?: number;
-}
-
-export const DEFAULT_TOLERANCES: Record<'float32' | 'float64', Tolerance> = {
-  float64: { atol: 1e-10, rtol: 1e-10, gradAtol: 1e-9, gradRtol: 1e-9 },
-  float32: { atol: 1e-5, rtol: 1e-5, gradAtol: 1e-4, gradRtol: 1e-4 },
-};
-
-const REFERENCE = 'cpu-reference';
-
-function ensureReference(): void {
-  // A separate instance with its own memory counters, so the backend under test's are untouched.
-  try {
-    getBackend(REFERENCE);
-  } catch {
-    registerBackend(REFERENCE, () => createCpuBackend(REFERENCE));
+/** The checks as a tree of their paths, in order. */
+function tree(checks: readonly ConformanceCheck[]): Group {
+  const root: Group = { name: '', children: [] };
+  for (const check of checks) {
+    let group = root;
+    for (const part of check.path) {
+      let next = group.children.find((c): c is Group => 'children' in c && c.name === part);
+      if (!next) group.children.push((next = { name: part, children: [] }));
+      group = next;
+    }
+    group.children.push(check);
   }
+  return root;
 }
 
-function mismatch(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol: number): string | null {
-  if (actual.length !== expected.length) return `${actual.length} values where ${expected.length} were expected`;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    if (Number.isNaN(e) && Number.isNaN(a)) continue;
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) return `element ${i}: ${a}, expected ${e} (atol ${atol}, rtol ${rtol})`;
+function declare(group: Group): void {
+  for (const child of group.children) {
+    if ('children' in child) describe(child.name, () => declare(child));
+    else it.skipIf(child.skip)(child.name, () => child.run());
   }
-  return null;
-}
-
-/** Forward on the backend under test vs the float64 CPU reference. */
-function checkForward(instance: OpInstance, name: string, dtype: DType, tol: Tolerance): void {
-  tidy(() => {
-    const y = instance.fn(...materialize(instance, dtype, name));
-    const r = instance.fn(...materialize(instance, 'float64', REFERENCE));
-    expect([...y.shape], `${fc.stringify(instance)}: shape`).toEqual([...r.shape]);
-    const bad = mismatch(y.dataSync(), r.dataSync(), tol.atol, tol.rtol);
-    if (bad) throw new Error(`${fc.stringify(instance)} on ${name} (${dtype}): ${bad}`);
-  });
-}
-
-/** The gradient of sum(v · f(inputs)) for a fixed v, on `backend` in `dtype`, per float input. */
-function gradients(instance: OpInstance, backend: string, dtype: DType): Float64Array[] {
-  return tidy(() => {
-    const inputs = materialize(instance, dtype, backend);
-    const leaves = inputs.map((t) => (t.dtype === dtype ? t.requiresGrad_() : t));
-    const y = instance.fn(...leaves);
-    // A fixed, asymmetric seed (1, -2, 3, ...)/8 so that summing mistakes do not cancel.
-    const seedValues = typedArrayFor(y.dtype, y.size);
-    for (let i = 0; i < y.size; i++) seedValues[i] = ((i % 5) + 1) * (i % 2 ? -1 : 1) / 8;
-    const seed = Tensor.fromValues(seedValues, y.shape, y.dtype, getBackend(backend));
-    const wrt = leaves.filter((t) => t.requiresGrad);
-    const grads = y.requiresGrad ? computeGrads([y], [seed], { wrt }) : new Map<Tensor, Tensor>();
-    return wrt.map((t) => Float64Array.from((grads.get(t)?.dataSync() ?? new Float64Array(t.size)) as ArrayLike<number>));
-  });
-}
-
-function checkGradients(instance: OpInstance, name: string, dtype: DType, tol: Tolerance): void {
-  const got = gradients(instance, name, dtype);
-  const want = gradients(instance, REFERENCE, 'float64');
-  got.forEach((g, k) => {
-    const bad = mismatch(g, want[k], tol.gradAtol, tol.gradRtol);
-    if (bad) throw new Error(`gradient of ${fc.stringify(instance)} for float input ${k} on ${name} (${dtype}): ${bad}`);
-  });
-}
-
-function forAll(entry: OpEntry, runs: number, seed: number, check: (i: OpInstance) => void): void {
-  fc.assert(fc.property(entry.arb, (instance) => void check(instance)), { numRuns: runs, seed });
 }
 
 /**
  * Registers the suite every tsgrad backend passes, under vitest: the backend is registered as
  * `name` (from `createBackend`) and compared with a float64 CPU reference on every primitive,
- * every gradient, memory bookkeeping, errors and storage of every dtype.
+ * every gradient, memory bookkeeping, errors and storage of every dtype. One test per check of
+ * `conformanceChecks` (from `@tsgrad/testing`), which runs the same checks without vitest.
  */
 export function describeBackendConformance(name: string, createBackend: () => Backend, options: ConformanceOptions = {}): void {
   registerBackend(name, createBackend);
-  ensureReference();
-  const floatDTypes = getBackend(name).floatDTypes;
-  const dtypes = options.dtypes ?? (['float32', 'float64'] as const).filter((d) => floatDTypes.includes(d));
-  const numRuns = options.numRuns ?? 25;
-  const gradcheckRuns = options.gradcheckRuns ?? 10;
-  const seed = options.seed ?? 20261127;
-
-  describe(`backend conformance: ${name}`, () => {
-    for (const dtype of dtypes) {
-      const tol: Tolerance = { ...DEFAULT_TOLERANCES[dtype], ...options.tolerances?.[dtype] };
-      describe(dtype, () => {
-        describe('every primitive against the float64 CPU reference', () => {
-          for (const [primitive, ops] of primitiveCoverage()) {
-            it(primitive, () => {
-              expect(ops, `no catalogue op exercises the primitive "${primitive}"; add a conformance case for it`).not.toEqual([]);
-              for (const op of ops) forAll(catalogue.find((e) => e.name === op)!, numRuns, seed, (i) => checkForward(i, name, dtype, tol));
-            });
-          }
-          it('reshape (a view, no kernel)', () => {
-            forAll(catalogue.find((e) => e.name === 'reshape')!, numRuns, seed, (i) => checkForward(i, name, dtype, tol));
-          });
-        });
-
-        describe('gradients against the float64 CPU reference', () => {
-          for (const entry of catalogue.filter((e) => e.differentiable)) {
-            it(entry.name, () => {
-              forAll(entry, numRuns, seed, (i) => checkGradients(i, name, dtype, tol));
-              if (dtype === 'float64') forAll(entry, gradcheckRuns, seed, (i) => void checkGradient(entry, i, { dtype, backend: name }));
-            });
-          }
-        });
-
-        describe('memory bookkeeping', () => {
-          it('tidy() around forward and backward of a small MLP leaves memory() unchanged', () => {
-            const b = getBackend(name);
-            const param = (shape: number[], scale: number) => {
-              const v = typedArrayFor(dtype, shape.reduce((p, d) => p * d, 1));
-              for (let i = 0; i < v.length; i++) v[i] = (((i * 7) % 11) - 5) * scale;
-              return Tensor.fromValues(v, shape, dtype, b).requiresGrad_();
-            };
-            const params = [param([3, 4], 0.1), param([4], 0.05), param([4, 2], 0.1), param([2], 0.05)];
-            const x = toTensor({ shape: [5, 3], values: Array.from({ length: 15 }, (_, i) => (i % 7) / 4 - 0.5) }, dtype, name);
-            const step = () =>
-              tidy(() => {
-                const [w1, b1, w2, b2] = params;
-                const loss = x.matmul(w1).add(b1).relu().matmul(w2).add(b2).tanh().square().mean();
-                loss.backward();
-              });
-            // The first step creates the gradients (kept on the parameters) and whatever core
-            // caches (shared constants); from then on a step must leave memory() exactly as it was.
-            step();
-            const warm = memory(name);
-            step();
-            expect(memory(name)).toEqual(warm);
-            step();
-            expect(memory(name)).toEqual(warm);
-            // Disposing a parameter frees it and its gradient.
-            for (const p of params) p.dispose();
-            x.dispose();
-            expect(memory(name).buffers).toBe(warm.buffers - 2 * params.length - 1);
-          });
-
-          it('disposing what a test made restores memory(); a second dispose is harmless', () => {
-            const before = memory(name);
-            const t = toTensor({ shape: [2, 3], values: [1, 2, 3, 4, 5, 6] }, dtype, name);
-            const u = tidy(() => t.mul(t).sum(0));
-            const view = t.reshape([3, 2]);
-            expect(memory(name).buffers).toBeGreaterThan(before.buffers);
-            u.dispose();
-            t.dispose();
-            // The reshape shares t's buffer: it is freed with the last view.
-            expect(memory(name).buffers).toBe(before.buffers + 1);
-            view.dispose();
-            expect(memory(name)).toEqual(before);
-            expect(() => t.dispose()).not.toThrow();
-            expect(() => view.dispose()).not.toThrow();
-            expect(memory(name)).toEqual(before);
-          });
-        });
-
-        describe('errors', () => {
-          const make = (shape: number[], d: DType = dtype) =>
-            toTensor({ shape, values: Array.from({ length: shape.reduce((p, x) => p * x, 1) }, (_, i) => i % 3) }, d, name);
-          const expectError = (fn: () => unknown, type: new (...a: never[]) => TsgradError, op: string) => {
-            let caught: unknown;
-            try {
-              fn();
-            } catch (e) {
-              caught = e;
-            }
-            expect(caught, `${op} should throw`).toBeInstanceOf(type);
-            expect(caught).toBeInstanceOf(TsgradError);
-            expect((caught as Error).message).toContain(op);
-          };
-          it('shape mismatch', () => {
-            tidy(() => {
-              expectError(() => make([2, 3]).add(make([4])), ShapeError, 'add');
-              expectError(() => make([2, 3]).matmul(make([2, 3])), ShapeError, 'matmul');
-            });
-          });
-          it('dtype mismatch', () => {
-            tidy(() => expectError(() => make([2]).mul(make([2], 'int32')), DTypeError, 'mul'));
-          });
-          it('a disposed tensor', () => {
-            tidy(() => {
-              const a = make([2]);
-              const b = make([2]);
-              b.dispose();
-              expectError(() => a.sub(b), TsgradError, 'sub');
-            });
-          });
-          it('gather out of range', () => {
-            tidy(() => {
-              const idx = toTensor({ shape: [2], values: [0, 3], dtype: 'int32' }, dtype, name);
-              expectError(() => make([3, 2]).gather(idx, 0).dataSync(), TsgradError, 'gather');
-            });
-          });
-        });
-      });
-    }
-
-    describe('storage round trip of every dtype', () => {
-      const samples: Record<DType, number[]> = {
-        float32: [0, -0, 1.5, -2.25, 3.4028234663852886e38, 1.401298464324817e-45, Infinity, -Infinity, NaN],
-        float64: [0, -0, 1.5, -2.25, Number.MAX_VALUE, Number.MIN_VALUE, 0.1, Infinity, -Infinity, NaN],
-        int32: [0, 1, -1, 2147483647, -2147483648, 12345],
-        bool: [0, 1, 1, 0],
-      };
-      for (const d of ['float32', 'float64', 'int32', 'bool'] as const) {
-        it.skipIf(d === 'float64' && !floatDTypes.includes('float64'))(d, async () => {
-          const expected = typedArrayFor(d, samples[d].length);
-          samples[d].forEach((v, i) => (expected[i] = v));
-          const before = memory(name);
-          const t = Tensor.fromValues(expected.slice() as TypedArray, [samples[d].length], d, getBackend(name));
-          expect(t.dtype).toBe(d);
-          expect(Array.from(t.dataSync() as ArrayLike<number>)).toEqual(Array.from(expected as ArrayLike<number>));
-          expect(Array.from((await t.data()) as ArrayLike<number>)).toEqual(Array.from(expected as ArrayLike<number>));
-          const grid = Tensor.fromValues(expected.slice(0, 4) as TypedArray, [2, 2], d, getBackend(name));
-          expect(grid.toArray()).toEqual(d === 'bool' ? [[false, true], [true, false]] : [[samples[d][0], samples[d][1]], [samples[d][2], samples[d][3]]]);
-          t.dispose();
-          grid.dispose();
-          expect(memory(name)).toEqual(before);
-        });
-      }
-    });
-  });
+  declare(tree(conformanceChecks(name, options)));
 }

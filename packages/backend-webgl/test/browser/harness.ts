@@ -75,7 +75,8 @@ export async function runPage(query = '', timeoutMs = 240_000): Promise<PageRepo
     const log: string[] = [];
     page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
-    await page.goto(`${served.url}?${query}`);
+    // The page computes for a long while: don't wait for its load event, only for its report.
+    await page.goto(`${served.url}?${query}`, { waitUntil: 'commit' });
     await page.waitForFunction(() => window.__tsgrad !== undefined, undefined, { timeout: timeoutMs, polling: 250 });
     const report = (await page.evaluate(() => window.__tsgrad)) as PageReport;
     return { ...report, console: log };

@@ -14,12 +14,37 @@ import {
   valueAndGrad,
   type Tensor,
 } from '@tsgrad/core';
+import { conformanceChecks, runCheck, type ConformanceResult } from '@tsgrad/testing';
 import { primitiveCases, runCase, type CaseResult } from '../../../backend-tfjs/test/cases.js';
+// The lecture's practice program itself (the same code apps/examples runs in Node).
+import { setupRegression } from '../../../../apps/examples/src/regression-setup.js';
+
+/** The regression example run on "cpu" (float32) and on "webgl" with the same seed. */
+export interface RegressionReport {
+  /** The first `compareSteps` losses on the CPU. */
+  readonly cpu: number[];
+  /** Every loss on WebGL (`steps` of them; the first `compareSteps` are compared). */
+  readonly webgl: number[];
+  /** Where the model's parameters and the data lived after setupRegression({ backend: 'webgl' }). */
+  readonly placement: string[];
+  /** tf.memory() and tsgrad's memory('webgl') after `memoryAt` steps. */
+  readonly memoryAt: number[];
+  readonly tfTensors: number[];
+  readonly tfBytes: number[];
+  readonly tsgradBuffers: number[];
+  readonly milliseconds: number;
+}
 
 export interface PageReport {
   readonly precision: number;
   readonly cases: CaseResult[];
   readonly checks: CaseResult[];
+  /** The shared conformance suite (@tsgrad/testing's conformanceChecks) on "webgl". */
+  readonly conformance: ConformanceResult[];
+  readonly conformanceMilliseconds: number;
+  /** WebGL programs the suite compiled (evidence that it ran shaders, not tfjs' CPU hand-off). */
+  readonly conformancePrograms: number;
+  readonly regression?: RegressionReport;
   readonly fatal?: string;
 }
 
@@ -35,6 +60,14 @@ if (Object.keys(opDefs).length === 0) throw new Error('no ops');
 
 const params = new URLSearchParams(location.search);
 const MEMORY_STEPS = Number(params.get('memorySteps') ?? 1000);
+const COMPARE_STEPS = Number(params.get('compareSteps') ?? 100);
+const NUM_RUNS = Number(params.get('numRuns') ?? 25);
+/**
+ * tfjs-backend-webgl runs an op on the CPU (tfjs' CPU kernels) when all its inputs are small
+ * (< 128 elements) and not yet uploaded: most of the suite's tensors are that small, so it runs
+ * with this hand-off off (cpuForward=0, the default here) to test the WebGL shaders themselves.
+ */
+const CONFORMANCE_CPU_FORWARD = params.get('cpuForward') === '1';
 
 /** Runs one check, turning a throw into a failure. */
 function check(name: string, fn: () => string | undefined): CaseResult {
@@ -55,33 +88,65 @@ async function checkAsync(name: string, fn: () => Promise<string | undefined>): 
   }
 }
 
-/** The lecture's regression at tensor level: y = 3x + 2 + noise, a linear model, plain SGD. */
-function regressionLosses(backend: string, steps: number): number[] {
-  manualSeed(0);
-  const x = uniform([64, 1], -1, 1, { backend });
-  const y = tidy(() => x.mul(3).add(2).add(normal([64, 1], { backend }).mul(0.1)));
-  const w = normal([1, 1], { backend, requiresGrad: true });
-  const b = normal([1], { backend, requiresGrad: true });
-  const loss = (w_: Tensor, b_: Tensor) => x.matmul(w_).add(b_).sub(y).pow(2).mean();
-  const step = valueAndGrad(loss, { argnums: [0, 1] });
-  const losses: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    losses.push(
-      tidy(() => {
-        const [value, grads] = step(w, b) as [Tensor, Tensor[]];
-        w.assign(w.sub(grads[0].mul(0.1)).detach());
-        b.assign(b.sub(grads[1].mul(0.1)).detach());
-        return value.item();
-      }),
-    );
+/**
+ * The regression example (apps/examples' setupRegression: Linear(1,10) ReLU Linear(10,6) ReLU
+ * Linear(6,1), L1Loss, SGD lr 0.001, datasets.quadratic) with seed 0: `compareSteps` steps on the
+ * CPU, then `steps` on WebGL with the model moved by model.to('webgl') and the data made there,
+ * recording memory after the 10th step and after the last.
+ */
+function regression(compareSteps: number, steps: number): RegressionReport {
+  const start = performance.now();
+  const options = { lr: 0.001, seed: 0 };
+  const cpuRun = setupRegression({ ...options, backend: 'cpu' });
+  const cpu: number[] = [];
+  for (let i = 0; i < compareSteps; i++) cpu.push(cpuRun.step());
+  for (const t of [...cpuRun.model.parameters(), cpuRun.x, cpuRun.y]) t.dispose();
+
+  const glRun = setupRegression({ ...options, backend: 'webgl' });
+  const placement = [...glRun.model.parameters(), glRun.x, glRun.y].map((t) => t.backend.name);
+  const webgl: number[] = [];
+  const memoryAt: number[] = [];
+  const tfTensors: number[] = [];
+  const tfBytes: number[] = [];
+  const tsgradBuffers: number[] = [];
+  for (let i = 1; i <= steps; i++) {
+    webgl.push(glRun.step());
+    if (i === 10 || i === steps) {
+      memoryAt.push(i);
+      tfTensors.push(tf.memory().numTensors);
+      tfBytes.push(tf.memory().numBytes);
+      tsgradBuffers.push(getBackend('webgl').memory().buffers);
+    }
   }
-  for (const t of [x, y, w, b]) t.dispose();
-  return losses;
+  for (const t of [...glRun.model.parameters(), glRun.x, glRun.y]) t.dispose();
+  return { cpu, webgl, placement, memoryAt, tfTensors, tfBytes, tsgradBuffers, milliseconds: performance.now() - start };
 }
 
 async function main(): Promise<PageReport> {
   const gl = webgl();
   const precision = gl.floatPrecision();
+  // The shared suite first, on a fresh backend, float32 only (TensorFlow.js has no float64),
+  // with this device's tolerances (GPU exp/log/tanh are less exact than the CPU's).
+  const conformanceStart = performance.now();
+  const programsBefore = gl.programsCompiled();
+  const cpuForward = tf.env().getBool('WEBGL_CPU_FORWARD');
+  tf.env().set('WEBGL_CPU_FORWARD', CONFORMANCE_CPU_FORWARD);
+  const conformance: ConformanceResult[] = [];
+  try {
+    const suite = conformanceChecks('webgl', {
+      dtypes: ['float32'],
+      numRuns: NUM_RUNS,
+      tolerances: { float32: { atol: gl.tolerances.atol, rtol: gl.tolerances.rtol } },
+    });
+    for (const c of suite) {
+      conformance.push(await runCheck(c));
+      await new Promise((ok) => setTimeout(ok, 0)); // lets the page breathe (load event, devtools protocol)
+    }
+  } finally {
+    tf.env().set('WEBGL_CPU_FORWARD', cpuForward);
+  }
+  const conformanceMilliseconds = performance.now() - conformanceStart;
+  const conformancePrograms = gl.programsCompiled() - programsBefore;
   const cases = primitiveCases.map((c) => runCase(c, 'webgl', { minTol: gl.tolerances.atol }));
   const checks: CaseResult[] = [];
 
@@ -145,40 +210,11 @@ async function main(): Promise<PageReport> {
     return undefined;
   }));
 
-  checks.push(check(`a loop of ${MEMORY_STEPS} training steps with tidy keeps tf.memory() flat`, () => {
-    manualSeed(5);
-    const x = uniform([32, 4], -1, 1, { backend: 'webgl' });
-    const y = uniform([32, 1], -1, 1, { backend: 'webgl' });
-    const w = normal([4, 1], { backend: 'webgl', requiresGrad: true });
-    const step = valueAndGrad((w_: Tensor) => x.matmul(w_).sub(y).pow(2).mean());
-    const counts: number[] = [];
-    const bytes: number[] = [];
-    for (let i = 0; i < MEMORY_STEPS; i++) {
-      tidy(() => {
-        const [, g] = step(w) as [Tensor, Tensor];
-        w.assign(w.sub(g.mul(0.05)).detach());
-      });
-      if (i === 9 || i === MEMORY_STEPS - 1) {
-        counts.push(tf.memory().numTensors);
-        bytes.push(getBackend('webgl').memory().bytes);
-      }
-    }
-    for (const t of [x, y, w]) t.dispose();
-    return counts[0] === counts[1] && bytes[0] === bytes[1] ? undefined : `tf.memory().numTensors ${counts.join(' -> ')}, tsgrad bytes ${bytes.join(' -> ')}`;
-  }));
+  const regressionReport = regression(COMPARE_STEPS, MEMORY_STEPS);
 
-  checks.push(check('the regression\'s first 100 losses follow the CPU float32 run within 1e-3 relative', () => {
-    const cpu = regressionLosses('cpu', 100);
-    const gpu = regressionLosses('webgl', 100);
-    for (let i = 0; i < cpu.length; i++) {
-      if (!(Math.abs(gpu[i] - cpu[i]) <= 1e-3 * Math.abs(cpu[i]))) return `step ${i}: webgl ${gpu[i]} vs cpu ${cpu[i]}`;
-    }
-    return cpu[99] < cpu[0] ? undefined : `the loss did not fall: ${cpu[0]} -> ${cpu[99]}`;
-  }));
-
-  return { precision, cases, checks };
+  return { precision, cases, checks, conformance, conformanceMilliseconds, conformancePrograms, regression: regressionReport };
 }
 
 main()
   .then((r) => (window.__tsgrad = r))
-  .catch((e: Error) => (window.__tsgrad = { precision: 0, cases: [], checks: [], fatal: `${e.name}: ${e.message}\n${e.stack}` }));
+  .catch((e: Error) => (window.__tsgrad = { precision: 0, cases: [], checks: [], conformance: [], conformanceMilliseconds: 0, conformancePrograms: 0, fatal: `${e.name}: ${e.message}\n${e.stack}` }));
