@@ -87,7 +87,8 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
     report.checked++;
     if (Number.isFinite(abs)) {
       report.maxAbsError = Math.max(report.maxAbsError, abs);
-      if (abs > atol) report.maxRelError = Math.max(report.maxRelError, rel);
+      // Relative error only where the value is not itself within the absolute tolerance of 0.
+      if (Math.abs(numerical) > atol) report.maxRelError = Math.max(report.maxRelError, rel);
     }
     if (!(abs <= atol + rtol * Math.abs(numerical))) {
       report.ok = false;
