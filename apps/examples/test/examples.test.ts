@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { activationPlot, activationValues, chainShapes, collapseWithoutActivation } from '../src/activations.js';
 import { additionGraph, formatGraph, sigmoidGate } from '../src/backprop.js';
 import { runClassifiers, formatTable } from '../src/classifiers.js';
 import { fittedCurve, runRegression, writePlots } from '../src/regression.js';
@@ -84,4 +85,31 @@ describe('regression --live', () => {
       await server.close();
     }
   }, 120_000);
+});
+
+describe('activations: the lecture table, the collapse without activations, chained shapes', () => {
+  it('gives each row its exact values at -1, -0.5, 0, 0.5, 1 (the conventions at 0 included)', () => {
+    const byName = new Map(activationValues().map((r) => [r.name, r.values]));
+    expect(byName.get('unit step (Heaviside)')).toEqual([0, 0, 0.5, 1, 1]);
+    expect(byName.get('sign (signum)')).toEqual([-1, -1, 0, 1, 1]);
+    expect(byName.get('linear')).toEqual([-1, -0.5, 0, 0.5, 1]);
+    expect(byName.get('piece-wise linear')).toEqual([0, 0, 0.5, 1, 1]);
+    expect(byName.get('ReLU')).toEqual([0, 0, 0, 0.5, 1]);
+    byName.get('logistic (sigmoid)')!.forEach((v, i) => expect(v).toBeCloseTo(1 / (1 + Math.exp(-[-1, -0.5, 0, 0.5, 1][i])), 6));
+    byName.get('hyperbolic tangent')!.forEach((v, i) => expect(v).toBeCloseTo(Math.tanh([-1, -0.5, 0, 0.5, 1][i]), 6));
+    expect(activationPlot().toSpec()).toMatchObject({ mark: expect.anything() });
+  });
+
+  it('three Linear layers without activations equal one Linear layer', () => {
+    expect(collapseWithoutActivation()).toBeLessThan(1e-5);
+  });
+
+  it('prints the shapes through a chain of layers', () => {
+    expect(chainShapes()).toEqual([
+      'input [3,4]',
+      'after 0 Linear (weight [4,4], applied as x · Wᵀ): [3,4]',
+      'after 1 ReLU: [3,4]',
+      'after 2 Linear (weight [2,4], applied as x · Wᵀ): [3,2]',
+    ]);
+  });
 });
