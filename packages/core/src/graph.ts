@@ -39,6 +39,7 @@ export function graphOf(root: Tensor, options: { maxValues?: number } = {}): Com
     value: read(t) ?? [],
     grad: read(grads.get(t) ?? null),
   }));
-  const edges = order.flatMap((t) => (t.node ? t.node.inputs.filter((x) => order.includes(x)).map((x) => ({ from: `t${x.id}`, to: `t${t.id}` })) : []));
+  const onGraph = new Set(order);
+  const edges = order.flatMap((t) => (t.node ? t.node.inputs.filter((x) => onGraph.has(x)).map((x) => ({ from: `t${x.id}`, to: `t${t.id}` })) : []));
   return { nodes, edges };
 }
