@@ -35,6 +35,11 @@ export interface PlotClientOptions {
 
 const MAX_BATCH_NUMBERS = 200_000;
 
+/** An environment variable in Node; undefined in a browser, which has none. */
+function envVar(name: string): string | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+}
+
 /**
  * Sends windows to a running `tsgrad-plot` dashboard. Calls return at once and never throw for
  * network trouble: messages are queued, coalesced and sent in order, one request at a time. When
@@ -56,9 +61,9 @@ export class PlotClient {
   private readonly warned = new Set<string>();
 
   constructor(options: PlotClientOptions = {}) {
-    this.url = (options.url ?? process.env.TSGRAD_PLOT_URL ?? 'http://127.0.0.1:8097').replace(/\/+$/, '');
+    this.url = (options.url ?? envVar('TSGRAD_PLOT_URL') ?? 'http://127.0.0.1:8097').replace(/\/+$/, '');
     this.env = options.env ?? 'main';
-    this.token = options.token ?? process.env.TSGRAD_PLOT_TOKEN;
+    this.token = options.token ?? envVar('TSGRAD_PLOT_TOKEN');
     this.log = options.log ?? ((l) => console.warn(l));
     this.retryMs = options.retryMs ?? 5000;
   }

@@ -1,11 +1,4 @@
-export type { Vector, Matrix } from './data.js';
-export { Series } from './series.js';
-export * from './specs.js';
-export * from './messages.js';
-export { PlotWindow, Env, line, scatter, heatmap, histogram, bar, text, image, graph } from './window.js';
-export { graphToDot, graphToSvg } from './graph.js';
+export * from './browser.js';
 export { toSvg, toPng, saveSvg, savePng, type Drawable } from './render.js';
-export { lossCurveWindow, fittedCurveWindow, fittedCurveMessages, graphWindow } from './windows.js';
-export { PlotClient, type PlotClientOptions } from './client.js';
 export { startServer, type PlotServer, type ServerOptions } from './server.js';
 export { TrainingMonitor, type TrainingMonitorOptions } from './terminal.js';
