@@ -6,7 +6,6 @@ import {
   BackendError,
   getBackend,
   manualSeed,
-  opDefs,
   normal,
   tensor,
   tidy,
@@ -53,10 +52,6 @@ declare global {
     __tsgrad?: PageReport;
   }
 }
-
-// Referencing opDefs keeps core's op table (and its installation) in the bundle: rolldown drops it
-// otherwise (reported to the lead as a core packaging issue).
-if (Object.keys(opDefs).length === 0) throw new Error('no ops');
 
 const params = new URLSearchParams(location.search);
 const MEMORY_STEPS = Number(params.get('memorySteps') ?? 1000);
