@@ -130,6 +130,8 @@ async function main(): Promise<void> {
         () => handFusedRegression(d),
         () => tsgradCoreRegression(d),
         () => tsgradModuleRegression(d),
+        () => tsgradCoreRegression(d, 'wasm'),
+        () => tsgradModuleRegression(d, 'wasm'),
         () => tfRegression('cpu', d),
         () => tfRegression('wasm', d),
         () => jaxRegression(d),
@@ -144,7 +146,7 @@ async function main(): Promise<void> {
     const d = mlpData();
     await run(
       'MLP: 784-256-128-10, ReLU, softmax cross-entropy, batch 64 of random data, SGD lr 0.01',
-      [() => handFusedMlp(d), () => tsgradModuleMlp(d), () => tfMlp('cpu', d), () => tfMlp('wasm', d), () => jaxMlp(d)],
+      [() => handFusedMlp(d), () => tsgradModuleMlp(d), () => tsgradModuleMlp(d, 'wasm'), () => tfMlp('cpu', d), () => tfMlp('wasm', d), () => jaxMlp(d)],
       o.steps ?? 10,
       o.warmup ?? 10,
       o.rounds,

@@ -1,5 +1,6 @@
-import { matmul, noGrad, tensor, tidy, keep, type Tensor } from '@tsgrad/core';
+import { matmul, noGrad, setBackend, tensor, tidy, keep, type Tensor } from '@tsgrad/core';
 import '@tsgrad/backend-cpu';
+import '@tsgrad/backend-wasm';
 import { Linear, Sequential } from '@tsgrad/layers';
 import { ReLU } from '@tsgrad/activations';
 import { SGD } from '@tsgrad/optimizers';
@@ -42,17 +43,27 @@ function zeroGrad(ps: readonly Param[]): void {
   }
 }
 
+/** The tsgrad backends the bench runs: the reference CPU backend and the wasm SIMD one. */
+export type TsgradBackend = 'cpu' | 'wasm';
+const label = (backend: TsgradBackend, what: string) => (backend === 'cpu' ? `tsgrad (${what})` : `tsgrad on wasm backend (${what})`);
+/** Makes `backend` current while a runner is built (its tensors and modules go there) and whenever it runs. */
+const enter = (backend: TsgradBackend) => async () => {
+  setBackend(backend);
+};
+
 const l1 = (out: Tensor, y: Tensor) => out.sub(y).abs().mean();
 /** Cross-entropy from logits and one-hot targets, mean over the batch. */
 const crossEntropy = (logits: Tensor, oneHot: Tensor) => logits.logSoftmax(-1).mul(oneHot).sum(-1).mean().neg();
 
 /** The step as the issue first asks for it: core ops, each step in tidy(). */
-export function tsgradCoreRegression(d: RegressionData): Runner {
+export function tsgradCoreRegression(d: RegressionData, backend: TsgradBackend = 'cpu'): Runner {
+  setBackend(backend);
   const x = keep(tensor(d.x, { shape: [d.n, 1] }));
   const y = keep(tensor(d.y, { shape: [d.n, 1] }));
   const ps = params(d.layers);
   return {
-    name: 'tsgrad (core ops)',
+    name: label(backend, 'core ops'),
+    enter: enter(backend),
     steps(n) {
       for (let s = 0; s < n; s++) {
         tidy(() => {
@@ -83,14 +94,16 @@ function moduleModel(layers: readonly LayerInit[]): Sequential {
   return new Sequential(...mods);
 }
 
-export function tsgradModuleRegression(d: RegressionData): Runner {
+export function tsgradModuleRegression(d: RegressionData, backend: TsgradBackend = 'cpu'): Runner {
+  setBackend(backend);
   const x = keep(tensor(d.x, { shape: [d.n, 1] }));
   const y = keep(tensor(d.y, { shape: [d.n, 1] }));
   const model = moduleModel(d.layers);
   const opt = new SGD(model.parameters(), { lr: d.lr });
   const lossFunc = new L1Loss();
   return {
-    name: 'tsgrad (Sequential + L1Loss + SGD)',
+    name: label(backend, 'Sequential + L1Loss + SGD'),
+    enter: enter(backend),
     steps(n) {
       for (let s = 0; s < n; s++) {
         tidy(() => {
@@ -106,13 +119,15 @@ export function tsgradModuleRegression(d: RegressionData): Runner {
   };
 }
 
-export function tsgradModuleMlp(d: MlpData): Runner {
+export function tsgradModuleMlp(d: MlpData, backend: TsgradBackend = 'cpu'): Runner {
+  setBackend(backend);
   const x = keep(tensor(d.x, { shape: [d.batch, d.sizes[0]] }));
   const t = keep(tensor(d.oneHot, { shape: [d.batch, d.sizes[d.sizes.length - 1]] }));
   const model = moduleModel(d.layers);
   const opt = new SGD(model.parameters(), { lr: d.lr });
   return {
-    name: 'tsgrad (Module + SGD)',
+    name: label(backend, 'Module + SGD'),
+    enter: enter(backend),
     steps(n) {
       for (let s = 0; s < n; s++) {
         tidy(() => {
