@@ -9,6 +9,7 @@ export default defineConfig({
     // The JSON report is what .ci/run counts for its closing "N passed, N failed" line.
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-report.json' },
+    setupFiles: ['tests/fast-check-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -142,11 +142,13 @@ export function histogramBins(values: number[], bins: number): { lo: number; hi:
   if (min === max) return [{ lo: min - 0.5, hi: max + 0.5, count: values.length }];
   const span = max - min;
   // A range too narrow to split in floating point (or too wide to subtract) is one bin.
-  const edge = (i: number) => (i === bins ? max : min + (span * i) / bins);
-  if (!Number.isFinite(span) || !(edge(1) > min) || !(edge(bins - 1) < max)) return [{ lo: min, hi: max, count: values.length }];
+  const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + (span * i) / bins));
+  // A range too narrow to split in floating point (edges that round together, as with subnormal
+  // spans) or too wide to subtract is one bin.
+  if (!Number.isFinite(span) || edges.some((e, i) => i > 0 && !(e > edges[i - 1]!))) return [{ lo: min, hi: max, count: values.length }];
   const counts = new Array<number>(bins).fill(0);
   for (const v of values) counts[Math.max(0, Math.min(bins - 1, Math.floor(((v - min) / span) * bins)))]!++;
-  return counts.map((count, i) => ({ lo: edge(i), hi: edge(i + 1), count }));
+  return counts.map((count, i) => ({ lo: edges[i]!, hi: edges[i + 1]!, count }));
 }
 
 export function histogramSpec(values: number[], bins = 30, opts: WindowOptions = {}): VegaLiteSpec {

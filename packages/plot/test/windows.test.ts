@@ -81,6 +81,8 @@ describe('window specs', () => {
         for (const r of b) expect(r.hi).toBeGreaterThan(r.lo);
       }),
     );
+    // A span of three subnormal steps cannot be cut into four bins: one bin, still covering every value.
+    expect(histogramBins([0, -1.5e-323], 4)).toEqual([{ lo: -1.5e-323, hi: 0, count: 2 }]);
     const s = view(histogram({ values: tensor([[0, 1], [1, 2]]), bins: 2 }).toSpec());
     expect(s.mark?.type).toBe('bar');
     expect(s.data?.values).toEqual([{ lo: 0, hi: 1, count: 1 }, { lo: 1, hi: 2, count: 3 }]);
