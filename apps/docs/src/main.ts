@@ -15,6 +15,7 @@ import graphsSource from './examples/graphs.ts?raw';
 import classifiersSource from './examples/classifiers.ts?raw';
 import regressionSource from './examples/regression.ts?raw';
 import regressionSetupSource from '../../examples/src/regression-setup.ts?raw';
+import lectureGraphsSource from '../../examples/src/graphs.ts?raw';
 import type { ComputationGraph } from 'tsgrad';
 
 /** What the page did so far: read by the end-to-end test (apps/docs/test/site.test.ts). */
@@ -245,7 +246,10 @@ function setupRegression(): void {
 }
 
 showCode('activations-code', [{ path: 'apps/docs/src/examples/activations.ts', source: activationsSource }]);
-showCode('graphs-code', [{ path: 'apps/docs/src/examples/graphs.ts', source: graphsSource }]);
+showCode('graphs-code', [
+  { path: 'apps/docs/src/examples/graphs.ts', source: graphsSource },
+  { path: 'apps/examples/src/graphs.ts (shared with the Node program)', source: lectureGraphsSource },
+]);
 showCode('classifiers-code', [{ path: 'apps/docs/src/examples/classifiers.ts', source: classifiersSource }]);
 showCode('regression-code', [
   { path: 'apps/docs/src/examples/regression.ts', source: regressionSource },

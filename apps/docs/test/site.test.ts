@@ -118,7 +118,9 @@ describe.skipIf(missing)(`the docs site in headless Chromium (${CHROMIUM})`, () 
 
   it('shows the source of every section', async () => {
     const summaries = await page.locator('.code summary').allTextContents();
-    expect(summaries).toHaveLength(5);
+    // One per section, plus the modules shared with the Node programs (regression setup, graphs).
+    expect(summaries).toHaveLength(6);
+    expect(await page.textContent('#graphs-code')).toContain('export function sigmoidGate');
     expect(await page.textContent('#regression-code')).toContain('export function setupRegression');
     expect(await page.textContent('#classifiers-code')).toContain('export async function trainClassifier');
   });

@@ -21,6 +21,7 @@ import { broadcastStrides, stridedCopy, type NumArray } from './strided.js';
 import { dtypeOf, give, take } from './pool.js';
 
 export { erf } from './elementwise.js';
+export { forEachBatch } from './matmul.js';
 
 /** The CPU backend's storage: the typed array itself. */
 export type CpuHandle = TypedArray;

@@ -22,6 +22,15 @@ export function matmulBatched(a: NumArray, aShape: Shape, b: NumArray, bShape: S
     gemm(a, 0, ra, ca, b, 0, rb, cb, out, 0, M, N, K);
     return;
   }
+  forEachBatch(aShape, bShape, outShape, (t, aOff, bOff) => gemm(a, aOff * M * K, ra, ca, b, bOff * K * N, rb, cb, out, t * M * N, M, N, K));
+}
+
+/**
+ * Walks the result's batch (all axes but the last two) of a broadcast matmul, calling `visit`
+ * with the batch index and the matrix offsets (in matrices) of each operand; a broadcast batch
+ * axis repeats its operand's matrix.
+ */
+export function forEachBatch(aShape: Shape, bShape: Shape, outShape: Shape, visit: (t: number, aMatrix: number, bMatrix: number) => void): void {
   const batchShape = outShape.slice(0, -2);
   const batches = batchShape.reduce((p, d) => p * d, 1);
   const aBatch = broadcastStrides(aShape.slice(0, -2), batchShape);
@@ -30,7 +39,7 @@ export function matmulBatched(a: NumArray, aShape: Shape, b: NumArray, bShape: S
   let aOff = 0;
   let bOff = 0;
   for (let t = 0; t < batches; t++) {
-    gemm(a, aOff * M * K, ra, ca, b, bOff * K * N, rb, cb, out, t * M * N, M, N, K);
+    visit(t, aOff, bOff);
     for (let d = batchShape.length - 1; d >= 0; d--) {
       idx[d]++;
       aOff += aBatch[d];

@@ -1,5 +1,6 @@
 import type { Shape } from '@tsgrad/core';
 import { KERNELS_WASM_BASE64 } from './kernels.wasm.js';
+import { forEachBatch } from '@tsgrad/backend-cpu';
 
 /** What the compiled assembly/matmul.ts exports. */
 interface KernelExports {
@@ -108,24 +109,9 @@ export class WasmGemm {
     if (fold || batches === 1) {
       gemm(aPtr, ra, ca, bPtr, rb, cb, cPtr, gm, N, K, biasPtr, flags, work);
     } else {
-      const batchShape = outShape.slice(0, -2);
-      const aBatch = batchStrides(aShape.slice(0, -2), batchShape);
-      const bBatch = batchStrides(bShape.slice(0, -2), batchShape);
-      const idx = new Int32Array(batchShape.length);
-      let aOff = 0;
-      let bOff = 0;
-      for (let t = 0; t < batches; t++) {
-        gemm(aPtr + aOff * aMat * 4, ra, ca, bPtr + bOff * bMat * 4, rb, cb, cPtr + t * cMat * 4, M, N, K, biasPtr, flags, work);
-        for (let d = batchShape.length - 1; d >= 0; d--) {
-          idx[d]++;
-          aOff += aBatch[d];
-          bOff += bBatch[d];
-          if (idx[d] < batchShape[d]) break;
-          aOff -= aBatch[d] * batchShape[d];
-          bOff -= bBatch[d] * batchShape[d];
-          idx[d] = 0;
-        }
-      }
+      forEachBatch(aShape, bShape, outShape, (t, aOff, bOff) =>
+        gemm(aPtr + aOff * aMat * 4, ra, ca, bPtr + bOff * bMat * 4, rb, cb, cPtr + t * cMat * 4, M, N, K, biasPtr, flags, work),
+      );
     }
     out.set(heap.subarray(cPtr >> 2, (cPtr >> 2) + out.length));
     return true;
@@ -138,13 +124,3 @@ function sizeOfBatch(shape: Shape): number {
   return s;
 }
 
-/** Strides (in matrices) of an operand's batch axes over the result's batch axes; 0 where it broadcasts. */
-function batchStrides(batch: Shape, outBatch: Shape): number[] {
-  const strides = new Array<number>(outBatch.length).fill(0);
-  let s = 1;
-  for (let d = batch.length - 1, o = outBatch.length - 1; d >= 0; d--, o--) {
-    strides[o] = batch[d] === 1 ? 0 : s;
-    s *= batch[d];
-  }
-  return strides;
-}
