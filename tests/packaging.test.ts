@@ -1,6 +1,8 @@
 /**
  * Each package, packed as npm would publish it, installs into a clean npm project outside the
- * workspace and its README's first ```js example runs there.
+ * workspace and its README's first ```js example runs there; every ```js and ```ts example of
+ * every README (the packages' and the repository's) type-checks there under `strict`, against the
+ * published type declarations.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -48,4 +50,46 @@ describe('packages as published', () => {
     expect(run.stderr + run.stdout).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
     expect(run.status, `${p.name} example failed:\n${run.stderr}`).toBe(0);
   });
+
+  it('npx tsgrad-plot starts the dashboard from a fresh npm project (the bin ships built and executable)', () => {
+    const help = spawnSync('npx', ['--no-install', 'tsgrad-plot', '--help'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/tsgrad-plot \[--port 8097\]/);
+  });
+
+  it('every README example type-checks under strict against the published types', () => {
+    const readmes = [join(root, 'README.md'), ...readdirSync(packagesDir).map((d) => join(packagesDir, d, 'README.md'))].filter((f) => existsSync(f));
+    const files: string[] = [];
+    for (const readme of readmes) {
+      const text = readFileSync(readme, 'utf8');
+      let i = 0;
+      for (const m of text.matchAll(/```(?:ts|js)\n([\s\S]*?)```/g)) {
+        // Each block is a module of its own: `export {}` keeps its names out of the others' scope.
+        const name = `readme-${readme.slice(root.length + 1).replace(/[/.]/g, '_')}-${i++}.ts`;
+        writeFileSync(join(project, name), `${m[1]}\nexport {};\n`);
+        files.push(name);
+      }
+    }
+    expect(files.length).toBeGreaterThan(10);
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          lib: ['es2022', 'esnext.disposable', 'dom'],
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules/@types')],
+          skipLibCheck: true,
+        },
+        files,
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: project, encoding: 'utf8', timeout: 300_000 });
+    expect(tsc.stdout + tsc.stderr, 'README examples must type-check under strict').toBe('');
+    expect(tsc.status).toBe(0);
+  }, 300_000);
 });

@@ -79,7 +79,7 @@ export function tsgradCoreRegression(d: RegressionData, backend: TsgradBackend =
 }
 
 /** A Sequential of Linear and ReLU modules with the SGD optimizer: the lecture's program. */
-function moduleModel(layers: readonly LayerInit[]): Sequential {
+export function moduleModel(layers: readonly LayerInit[]): Sequential {
   const mods = [];
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];

@@ -20,12 +20,56 @@ export function activationValues(): { name: string; definition: string; usedIn: 
   }));
 }
 
+/** The terminal width the table keeps to. */
+export const TABLE_WIDTH = 100;
+
+/**
+ * The table in two parts that each fit TABLE_WIDTH columns: what each function is and where it is
+ * used (long cells wrapped at word boundaries), then its values at z = -1, -0.5, 0, 0.5, 1.
+ */
 export function formatActivationTable(): string {
-  const rows = activationValues().map((r) => [r.name, r.definition, r.values.map((v) => Number(v.toFixed(4))).join(', '), r.usedIn]);
-  const header = ['activation', 'definition', `values at z = ${POINTS.join(', ')}`, 'used in'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+  const rows = activationValues();
+  const described = formatTable(
+    ['activation', 'definition', 'used in'],
+    rows.map((r) => [r.name, r.definition, r.usedIn]),
+    [22, 32, 40],
+  );
+  const values = formatTable(
+    ['activation', ...POINTS.map((z) => `z = ${z}`)],
+    rows.map((r) => [r.name, ...r.values.map((v) => String(Number(v.toFixed(4))))]),
+    [22, 9, 9, 9, 9, 9],
+  );
+  return `${described}\n\n${values}`;
+}
+
+/** A plain-text table; each cell wrapped to its column's width (words longer than it are cut). */
+function formatTable(header: string[], rows: string[][], maxWidths: number[]): string {
+  const wrap = (text: string, width: number): string[] => {
+    const lines: string[] = [];
+    let current = '';
+    for (const word of text.split(' ')) {
+      const next = current ? `${current} ${word}` : word;
+      if (next.length <= width) current = next;
+      else {
+        if (current) lines.push(current);
+        current = word.length <= width ? word : word.slice(0, width);
+      }
+    }
+    lines.push(current);
+    return lines;
+  };
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.min(maxWidths[i], Math.max(...all.map((r) => r[i].length))));
+  const out: string[] = [];
+  const emit = (cells: string[]) => {
+    const wrapped = cells.map((c, i) => wrap(c, widths[i]));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    for (let l = 0; l < height; l++) out.push(wrapped.map((w, i) => (w[l] ?? '').padEnd(widths[i])).join('  ').trimEnd());
+  };
+  emit(header);
+  out.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) emit(r);
+  return out.join('\n');
 }
 
 /** All activations over z in [-3, 3], one trace each. */
@@ -73,7 +117,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { out: { type: 'string', default: 'out' } } });
   console.log(formatActivationTable());
   console.log(`\nThree Linear layers without activations vs one Linear layer W3·W2·W1: largest difference ${collapseWithoutActivation().toExponential(2)}`);
-  console.log('(without a non-linearity the stack is one linear function; activations are what add the non-linearity)\n');
+  console.log('(without a non-linearity the stack is one linear function: activations add the non-linearity)\n');
   console.log('Shapes through Linear(4,4) ReLU Linear(4,2) for a batch of 3:');
   for (const l of chainShapes()) console.log(`  ${l}`);
   const plot = activationPlot();

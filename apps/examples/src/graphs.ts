@@ -37,8 +37,14 @@ export function sigmoidGate(dtype: DType = 'float64'): LectureGraph {
   const w1 = leaf('w1', -3);
   const x1 = leaf('x1', -2);
   const w2 = leaf('w2', -3);
-  // The gates of the slide: a·x, c + x, e^x, 1/x.
-  const dot = named(w0.mul(x0).add(w1.mul(x1)).add(w2), 'w·x');
-  const f = named(dot.neg().exp().add(1).pow(-1), 'σ');
+  // The gates of the slide, each node named as it is drawn there: a·x, c + x, e^x, 1/x.
+  const a0 = named(w0.mul(x0), 'w0·x0');
+  const a1 = named(w1.mul(x1), 'w1·x1');
+  const s01 = named(a0.add(a1), 'w0·x0 + w1·x1');
+  const dot = named(s01.add(w2), 'w·x');
+  const negated = named(dot.neg(), '-w·x');
+  const e = named(negated.exp(), 'e^(-w·x)');
+  const denominator = named(e.add(1), '1 + e^(-w·x)');
+  const f = named(denominator.pow(-1), 'f = 1/(1 + e^(-w·x))');
   return { output: f, graph: graphOf(f) };
 }

@@ -63,16 +63,17 @@ async function main(): Promise<void> {
 
   console.log(`regression: ${epochs} epochs, lr ${lr}, seed ${seed}, backend ${values.backend}`);
   // A progress bar and a live loss chart in a terminal; plain lines every 100 epochs otherwise.
-  const monitor = new TrainingMonitor({ total: epochs, every: 100, label: 'L1 loss' });
+  // Epochs are counted from 0 everywhere (terminal, piped output, plots, the docs site), as the lecture's loop does.
+  const monitor = new TrainingMonitor({ total: epochs, every: 100, label: 'L1 loss', stepName: 'epoch', zeroBased: true });
   const viz = values.live ? new PlotClient({ env: 'regression' }) : null;
   const { model, x, y, step } = setupRegression({ lr, seed, backend: values.backend });
   const losses: number[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
     const loss = step();
     losses.push(loss);
-    monitor.update(loss, epoch + 1);
+    monitor.update(loss, epoch);
     if (viz) {
-      viz.append('loss', [loss], { x: [epoch], name: 'L1 loss' });
+      viz.append('loss', [loss], { x: [epoch], name: 'L1 loss', ...(epoch === 0 ? { opts: { title: 'L1 loss per epoch', xlabel: 'epoch', ylabel: 'L1 loss' } } : {}) });
       if (epoch % 100 === 0 || epoch === epochs - 1) {
         if (epoch % 500 === 0 || epoch === epochs - 1) viz.send(fittedCurveMessages('fit', fittedCurve(model, x, y), { title: `fitted curve, epoch ${epoch}` }));
         await viz.flush(); // lets the queued plots go out while training goes on

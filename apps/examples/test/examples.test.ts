@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { activationPlot, activationValues, chainShapes, collapseWithoutActivation } from '../src/activations.js';
+import { TABLE_WIDTH, activationPlot, activationValues, chainShapes, collapseWithoutActivation } from '../src/activations.js';
 import { additionGraph, formatGraph, sigmoidGate } from '../src/backprop.js';
 import { runClassifiers, formatTable } from '../src/classifiers.js';
 import { fittedCurve, runRegression, writePlots } from '../src/regression.js';
@@ -40,6 +41,28 @@ describe('classifiers: the hard cases for a linear classifier', () => {
   }, 300_000);
 });
 
+describe('classifiers: the command', () => {
+  it('shows each model\'s progress by epoch (from 0, as the lecture counts) and writes its plots', () => {
+    const out = mkdtempSync(join(tmpdir(), 'classifiers-'));
+    const text = execFileSync(process.execPath, [join(import.meta.dirname, '..', 'dist', 'classifiers.js'), '--epochs', '3', '--out', out], { encoding: 'utf8' });
+    expect(text.match(/^epoch 0\/3 {2}loss [\d.]+/gm)).toHaveLength(6);
+    expect(text.match(/^epoch 2\/3 {2}loss [\d.]+/gm)).toHaveLength(6);
+    expect(text).toMatch(/^ring 1 <= \|x\| <= 2, MLP \(64-64 tanh\):$/m);
+    const names = ['accuracy', 'ring-linear', 'ring-mlp', 'threeModes-linear', 'threeModes-mlp'];
+    for (const n of names) {
+      expect(readFileSync(join(out, `classifiers-${n}.png`)).subarray(1, 4).toString()).toBe('PNG');
+      expect(readFileSync(join(out, `classifiers-${n}.svg`), 'utf8')).toMatch(/^<svg/);
+    }
+  }, 120_000);
+});
+
+describe('regression: the command', () => {
+  it('piped output numbers epochs from 0 every 100, as the lecture prints them', () => {
+    const text = execFileSync(process.execPath, [join(import.meta.dirname, '..', 'dist', 'regression.js'), '--epochs', '300', '--out', mkdtempSync(join(tmpdir(), 'reg-'))], { encoding: 'utf8' });
+    expect(text.match(/^epoch \d+/gm)).toEqual(['epoch 0', 'epoch 100', 'epoch 200', 'epoch 299']);
+  }, 120_000);
+});
+
 describe('backprop: the computational graphs', () => {
   it('prints every node with its value and gradient', () => {
     const add = formatGraph('f', additionGraph().graph);
@@ -54,6 +77,14 @@ describe('backprop: the computational graphs', () => {
     expect(byLabel.get('w1')).toBeCloseTo(-0.3932, 4);
     expect(byLabel.get('x1')).toBeCloseTo(-0.5898, 4);
     expect(byLabel.get('w2')).toBeCloseTo(0.1966, 4);
+    // Every node is named as on the lecture's slide (no internal ids), with the local gradients
+    // of the slide's gates: 1/x → -1/x² at x = 1.3679 gives -0.5344; e^x passes it times e^-1.
+    expect(gate.graph.nodes.every((n) => n.label !== undefined)).toBe(true);
+    expect(byLabel.get('1 + e^(-w·x)')).toBeCloseTo(-1 / (1 + Math.exp(-1)) ** 2, 4);
+    expect(byLabel.get('e^(-w·x)')).toBeCloseTo(-0.5344, 4);
+    expect(byLabel.get('-w·x')).toBeCloseTo(-0.1966, 4);
+    expect(byLabel.get('w·x')).toBeCloseTo(0.1966, 4);
+    expect(formatGraph('gate', gate.graph)).not.toMatch(/^t\d+\s/m);
   });
 });
 
@@ -98,6 +129,14 @@ describe('activations: the lecture table, the collapse without activations, chai
     byName.get('logistic (sigmoid)')!.forEach((v, i) => expect(v).toBeCloseTo(1 / (1 + Math.exp(-[-1, -0.5, 0, 0.5, 1][i])), 6));
     byName.get('hyperbolic tangent')!.forEach((v, i) => expect(v).toBeCloseTo(Math.tanh([-1, -0.5, 0, 0.5, 1][i]), 6));
     expect(activationPlot().toSpec()).toMatchObject({ mark: expect.anything() });
+  });
+
+  it('the printed output fits a 100-column terminal, every row of the table present', () => {
+    const out = execFileSync(process.execPath, [join(import.meta.dirname, '..', 'dist', 'activations.js'), '--out', mkdtempSync(join(tmpdir(), 'act-'))], { encoding: 'utf8' });
+    const long = out.split('\n').filter((l) => [...l].length > TABLE_WIDTH);
+    expect(long).toEqual([]);
+    for (const r of activationValues()) expect(out).toContain(r.name);
+    expect(out).toMatch(/^unit step \(Heaviside\)\s+0\s+0\s+0\.5\s+1\s+1$/m);
   });
 
   it('three Linear layers without activations equal one Linear layer', () => {

@@ -1,4 +1,4 @@
-import { Tensor, DTypeError, ValueError, isFloat, where, erf as coreErf } from '@tsgrad/core';
+import { Tensor, DisposedError, DTypeError, ValueError, isFloat, where, erf as coreErf } from '@tsgrad/core';
 
 /**
  * Activations as functions of a float tensor, each composed from core ops so that every
@@ -7,6 +7,7 @@ import { Tensor, DTypeError, ValueError, isFloat, where, erf as coreErf } from '
 
 function requireFloat(op: string, x: Tensor): void {
   if (!(x instanceof Tensor)) throw new ValueError(`${op}: expected a Tensor, got ${x === null ? 'null' : typeof x}.`);
+  if (x.isDisposed) throw new DisposedError(`${op}: the input (shape [${x.shape.join(', ')}]) has been disposed; keep it alive with keep(t) or use it inside the tidy() that made it.`);
   if (!isFloat(x.dtype)) {
     throw new DTypeError(`${op}: needs a float tensor, got ${x.dtype} (shape [${x.shape.join(', ')}]); cast it first with .cast("float32").`);
   }
@@ -33,8 +34,8 @@ function straightThrough(value: Tensor, surrogate: Tensor): Tensor {
 }
 
 /**
- * The unit step (Heaviside): 0 for z < 0, 0.5 at z = 0, 1 for z > 0. Gradient 0 everywhere: no
- * gradient reaches z (its .grad stays null if nothing else uses it); see straightThrough.
+ * The unit step (Heaviside): 0 for z < 0, 0.5 at z = 0, 1 for z > 0. Gradient 0 everywhere
+ * (z.grad is zeros, as in PyTorch); see straightThrough.
  */
 export function unitStep(x: Tensor, options: StraightThroughOptions = {}): Tensor {
   requireFloat('unitStep', x);
@@ -93,14 +94,18 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   return where(x.gt(0), x, x.mul(negativeSlope));
 }
 
-/** z for z > 0, alpha·(e^z - 1) otherwise. The gradient at 0 is alpha, as in PyTorch. */
+/**
+ * z for z > 0, alpha·(e^z - 1) otherwise. The gradient at 0 is alpha, and a NaN passes its
+ * gradient on unchanged, as PyTorch's elu_backward (z <= 0 ? alpha·e^z : 1).
+ */
 export function elu(x: Tensor, alpha = 1): Tensor {
   requireFloat('elu', x);
   requireFinite('elu', 'alpha', alpha);
-  const positive = x.gt(0);
+  // Selected on z <= 0 (not on z > 0), so that a NaN takes the identity branch, as in PyTorch.
+  const negative = x.le(0);
   // exp only sees z <= 0: a large z would make e^z infinite and its masked gradient 0·∞ = NaN.
-  const safe = where(positive, 0, x);
-  return where(positive, x, safe.exp().sub(1).mul(alpha));
+  const safe = where(negative, x, 0);
+  return where(negative, safe.exp().sub(1).mul(alpha), x);
 }
 
 export interface GeluOptions {

@@ -45,6 +45,15 @@ export function erf(x: number): number {
   return x < 0 ? -r : r;
 }
 
+/**
+ * C99's (and so PyTorch's and NumPy's) pow: 1 for pow(1, y) and pow(-1, ±Infinity), where
+ * JavaScript's Math.pow gives NaN; every other case agrees with Math.pow.
+ */
+export function pow(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
+
 /** out[o..o+n) = a[aOff + i*aStep] (op) b[bOff + i*bStep]: one row of a broadcast binary op. */
 function binaryRow(op: BinaryOp, a: NumArray, ai: number, as: number, b: NumArray, bi: number, bs: number, out: NumArray, o: number, n: number): void {
   const end = o + n;
@@ -53,7 +62,7 @@ function binaryRow(op: BinaryOp, a: NumArray, ai: number, as: number, b: NumArra
     case 'sub': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] - b[bi]; return;
     case 'mul': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] * b[bi]; return;
     case 'div': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] / b[bi]; return;
-    case 'pow': for (; o < end; o++, ai += as, bi += bs) out[o] = Math.pow(a[ai], b[bi]); return;
+    case 'pow': for (; o < end; o++, ai += as, bi += bs) out[o] = pow(a[ai], b[bi]); return;
     case 'maximum': for (; o < end; o++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; out[o] = x > y || x !== x ? x : y; } return;
     case 'minimum': for (; o < end; o++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; out[o] = x < y || x !== x ? x : y; } return;
     case 'equal': for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] === b[bi] ? 1 : 0; return;

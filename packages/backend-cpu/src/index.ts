@@ -21,6 +21,7 @@ import { broadcastStrides, stridedCopy, type NumArray } from './strided.js';
 import { dtypeOf, give, take } from './pool.js';
 
 export { erf } from './elementwise.js';
+export { poisonRecycledBuffers } from './pool.js';
 export { forEachBatch } from './matmul.js';
 
 /** The CPU backend's storage: the typed array itself. */
@@ -236,6 +237,8 @@ export class CpuBackend implements Backend<CpuHandle> {
   readonly kernels: Kernels<CpuHandle>;
   readonly fused: FusedKernels<CpuHandle>;
   readonly floatDTypes: readonly DType[] = ['float32', 'float64'];
+  /** Storage is typed arrays: the garbage collector reclaims dropped tensors even in a synchronous loop. */
+  readonly garbageCollected = true;
   private buffers = 0;
   private bytes = 0;
 
@@ -268,6 +271,11 @@ export class CpuBackend implements Backend<CpuHandle> {
     this.buffers--;
     this.bytes -= handle.byteLength;
     give(dtypeOf(handle), handle);
+  }
+  /** A buffer dropped without dispose() was reclaimed by the garbage collector. */
+  collected(buffers: number, bytes: number): void {
+    this.buffers -= buffers;
+    this.bytes -= bytes;
   }
   memory(): MemoryInfo {
     return { buffers: this.buffers, bytes: this.bytes };

@@ -17,6 +17,18 @@ const free: Record<DType, Map<number, NumArray[]>> = {
 };
 let pooledBytes = 0;
 
+/**
+ * When on, every recycled buffer is filled with NaN (int32: -2147483648, bool: 255) before it is
+ * handed out, so a kernel that leaves part of its output unwritten shows garbage instead of
+ * passing by luck. The test suite turns it on; `TSGRAD_POISON_BUFFERS=1` does too.
+ */
+// Read through globalThis: the package also runs in browsers, which have no `process`.
+let poison = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TSGRAD_POISON_BUFFERS === '1';
+export function poisonRecycledBuffers(on = true): void {
+  poison = on;
+}
+const POISON: Record<DType, number> = { float32: NaN, float64: NaN, int32: -2147483648, bool: 255 };
+
 /** A buffer of `length` elements; its contents are arbitrary unless `zeroed`. */
 export function take(dtype: DType, length: number, zeroed: boolean): NumArray {
   const list = free[dtype].get(length);
@@ -24,6 +36,7 @@ export function take(dtype: DType, length: number, zeroed: boolean): NumArray {
     const buf = list.pop() as NumArray;
     pooledBytes -= buf.byteLength;
     if (zeroed) buf.fill(0);
+    else if (poison) buf.fill(POISON[dtype]);
     return buf;
   }
   return typedArrayFor(dtype, length);

@@ -1,5 +1,5 @@
 import { ValueError, sameShape, sizeOf, type DType, type Kernel, type Kernels, type PrimitiveParams, type Shape } from '@tsgrad/core';
-import type { Tensor as TfTensor, Tensor1D } from '@tensorflow/tfjs-core';
+import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { TfjsModule } from './types.js';
 
 type K<P extends keyof PrimitiveParams> = Kernel<TfTensor, PrimitiveParams[P]>;
@@ -36,6 +36,14 @@ export function makeKernels(tf: TfjsModule, options: KernelOptions): Kernels<TfT
     (f: (a: TfTensor, b: TfTensor) => TfTensor): K<'add'> =>
     ([a, b]) =>
       fresh(f(a.handle, b.handle), [a, b]);
+
+  const nanPropagating =
+    (f: (a: TfTensor, b: TfTensor) => TfTensor): K<'maximum'> =>
+    ([a, b]) => {
+      if (a.dtype === 'int32' || a.dtype === 'bool') return fresh(f(a.handle, b.handle), [a, b]);
+      // Where either is NaN, a + b is NaN; the mask has the broadcast shape.
+      return tf.tidy(() => tf.where(tf.logicalOr(tf.isNaN(a.handle), tf.isNaN(b.handle)), tf.add(a.handle, b.handle), f(a.handle, b.handle)));
+    };
 
   const checkRange = (op: string, idx: TfTensor, size: number): void => {
     if (!options.checkIndices || idx.size === 0) return;
@@ -83,9 +91,15 @@ export function makeKernels(tf: TfjsModule, options: KernelOptions): Kernels<TfT
       dtype === 'int32'
         ? tf.tidy(() => tf.cast(tf.div(tf.cast(a.handle, 'float32'), tf.cast(b.handle, 'float32')), 'int32'))
         : tf.div(a.handle, b.handle),
-    pow: binary((a, b) => tf.pow(a, b)),
-    maximum: binary((a, b) => tf.maximum(a, b)),
-    minimum: binary((a, b) => tf.minimum(a, b)),
+    // C's pow (PyTorch's, the CPU backend's): pow(1, y) and pow(-1, ±Infinity) are 1; tfjs-cpu gives NaN.
+    pow: ([a, b]) =>
+      tf.tidy(() => {
+        const one = tf.logicalOr(tf.equal(a.handle, 1), tf.logicalAnd(tf.equal(a.handle, -1), tf.isInf(b.handle)));
+        return tf.where(one, tf.cast(tf.onesLike(one), a.handle.dtype), tf.pow(a.handle, b.handle));
+      }),
+    // NaN in either operand gives NaN, as on the CPU backend; tfjs-backend-wasm returns the other operand.
+    maximum: nanPropagating((a, b) => tf.maximum(a, b)),
+    minimum: nanPropagating((a, b) => tf.minimum(a, b)),
     equal: binary((a, b) => tf.equal(a, b)),
     notEqual: binary((a, b) => tf.notEqual(a, b)),
     less: binary((a, b) => tf.less(a, b)),
@@ -161,15 +175,18 @@ export function makeKernels(tf: TfjsModule, options: KernelOptions): Kernels<TfT
       const n = shape[p.axis];
       checkRange('scatterAdd', idx.handle, n);
       if (u.handle.size === 0 || sizeOf(shape) === 0) return tf.zeros(shape as number[], tfDType(dtype));
-      // unsortedSegmentSum adds rows of axis 0 into segments: move the scattered axis first.
+      // scatterND adds rows of axis 0 (summing repeated indices): move the scattered axis first.
+      // Not unsortedSegmentSum, whose tfjs-cpu kernel multiplies by a 0/1 segment mask, so one
+      // NaN or infinite update made every other segment NaN (0·NaN).
       return tf.tidy(() => {
         const outer = sizeOf(shape.slice(0, p.axis));
         const inner = sizeOf(shape.slice(p.axis + 1));
         const m = idx.handle.size;
-        const ids = tf.reshape(idx.handle, [m]) as Tensor1D;
-        if (outer === 1) return tf.reshape(tf.unsortedSegmentSum(tf.reshape(u.handle, [m, inner]), ids, n), shape as number[]);
-        const rows = tf.transpose(tf.reshape(u.handle, [outer, m, inner]), [1, 0, 2]);
-        return tf.reshape(tf.transpose(tf.unsortedSegmentSum(rows, ids, n), [1, 0, 2]), shape as number[]);
+        const ids = tf.reshape(idx.handle, [m, 1]);
+        const rows = outer === 1 ? tf.reshape(u.handle, [m, inner]) : tf.reshape(tf.transpose(tf.reshape(u.handle, [outer, m, inner]), [1, 0, 2]), [m, outer * inner]);
+        const summed = tf.scatterND(ids, rows, [n, outer * inner]);
+        if (outer === 1) return tf.reshape(summed, shape as number[]);
+        return tf.reshape(tf.transpose(tf.reshape(summed, [n, outer, inner]), [1, 0, 2]), shape as number[]);
       });
     },
     cast: ([x], p) => fresh(tf.cast(x.handle, tfDType(p.dtype)), [x]),

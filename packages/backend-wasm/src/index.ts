@@ -137,6 +137,11 @@ export class WasmBackend implements Backend<CpuHandle> {
   dispose(handle: CpuHandle): void {
     this.cpu.dispose(handle);
   }
+  /** Storage is the CPU backend's typed arrays, which the garbage collector reclaims. */
+  readonly garbageCollected = true;
+  collected(buffers: number, bytes: number): void {
+    this.cpu.collected(buffers, bytes);
+  }
   memory(): MemoryInfo {
     return this.cpu.memory();
   }

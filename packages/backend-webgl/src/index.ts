@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Registers tfjs' "webgl" backend factory (in browsers only; in Node it registers nothing).
 import '@tensorflow/tfjs-backend-webgl';
-import { TfjsBackend, type TfjsBackendOptions } from '@tsgrad/backend-tfjs';
+import { TfjsBackend, makeKernels, type TfjsBackendOptions } from '@tsgrad/backend-tfjs';
 import {
   BackendError,
   computeGrads,
   getBackend,
   registerBackend,
+  sizeOf,
   tidy,
   Tensor,
   typedArrayFor,
@@ -143,18 +144,90 @@ export class WebglBackend extends TfjsBackend {
   }
 }
 
+/** The generic kernels, for the int32 paths of the overrides below. */
+const generic = makeKernels(tf, { checkIndices: false });
+
+type TfTensor = tf.Tensor;
+const isFloatHandle = (dtype: string) => dtype === 'float32' || dtype === 'float64';
+
 /**
- * Where tfjs-backend-webgl departs from the CPU reference: its log1p computes log(|1 + x|), so
- * x < -1 gives a number instead of NaN, and x = -1 gives about -88 instead of -Infinity.
+ * Where tfjs-backend-webgl departs from the CPU reference (found by the conformance suite's edge
+ * values; each override restores the IEEE/C99 value):
+ * - log(0) is about -88 (SwiftShader's float32 log), not -Infinity.
+ * - log1p computes log(|1 + x|): x < -1 gives a number instead of NaN, x = -1 about -88.
+ * - relu(-Infinity) is NaN (0·inf inside the shader), not 0.
+ * - div returns 1 whenever a == b, so 0/0 and ±inf/±inf are 1 instead of NaN.
+ * - pow(0, y < 0) is a large finite number instead of Infinity, pow(x, NaN) is not NaN, and a
+ *   negative infinite base with a non-integer exponent gives NaN: pow is rebuilt from |x|^y with
+ *   C99's special cases.
+ * - max and min start from ∓1e20, so a row of -Infinity (+Infinity) gives -1e20 (1e20).
  */
 const webglOverrides: TfjsBackendOptions['overrides'] = {
+  log: ([x]) => tf.tidy(() => tf.where(tf.equal(x.handle, 0), tf.scalar(-Infinity), tf.log(x.handle))),
   log1p: ([x]) =>
     tf.tidy(() => {
       const h = x.handle;
       const edge = tf.where(tf.equal(h, -1), tf.scalar(-Infinity), tf.log1p(h));
       return tf.where(tf.less(h, -1), tf.scalar(NaN), edge);
     }),
+  relu: (inputs, p, shape, dtype) =>
+    isFloatHandle(inputs[0].dtype)
+      ? tf.tidy(() => tf.where(tf.lessEqual(inputs[0].handle, 0), tf.zerosLike(inputs[0].handle), inputs[0].handle))
+      : generic.relu(inputs, p, shape, dtype),
+  div: (inputs, p, shape, dtype) => {
+    const [a, b] = inputs;
+    if (!isFloatHandle(a.dtype)) return generic.div(inputs, p, shape, dtype);
+    return tf.tidy(() => {
+      const indeterminate = tf.logicalAnd(tf.equal(a.handle, b.handle), tf.logicalOr(tf.equal(a.handle, 0), tf.isInf(a.handle)));
+      return tf.where(indeterminate, tf.scalar(NaN), tf.div(a.handle, b.handle));
+    });
+  },
+  // Flattened to 1-D: WebGL compiles one program per op and shape, and this is some 40 ops.
+  pow: ([a, b], _, shape) =>
+    tf.tidy(() => {
+      const flat = (h: TfTensor) => tf.reshape(tf.broadcastTo(h, [...shape]), [sizeOf(shape)]);
+      return tf.reshape(c99Pow(flat(a.handle), flat(b.handle)), [...shape]);
+    }),
+  max: (inputs, p, shape, dtype) => infiniteRows(generic.max(inputs, p, shape, dtype), inputs[0], p.axes, -Infinity),
+  min: (inputs, p, shape, dtype) => infiniteRows(generic.min(inputs, p, shape, dtype), inputs[0], p.axes, Infinity),
 };
+
+/** Rows of `x` that hold only `inf` reduce to `inf` (tfjs-webgl gives its ±1e20 start value). */
+function infiniteRows(reduced: TfTensor, x: { handle: TfTensor; dtype: string }, axes: readonly number[], inf: number): TfTensor {
+  if (!isFloatHandle(x.dtype) || axes.length === 0 || x.handle.size === 0) return reduced;
+  const fixed = tf.tidy(() => tf.where(tf.all(tf.equal(x.handle, inf), [...axes]), tf.scalar(inf), reduced));
+  reduced.dispose();
+  return fixed;
+}
+
+/** pow as C99 (and so PyTorch and the CPU backend) defines it, from WebGL's pow on |x| > 0 only. */
+function c99Pow(x: TfTensor, y: TfTensor): TfTensor {
+  const inf = tf.scalar(Infinity);
+  const zero = tf.scalar(0);
+  const one = tf.scalar(1);
+  const ax = tf.abs(x);
+  const yPos = tf.greater(y, 0);
+  const yNeg = tf.less(y, 0);
+  const yInf = tf.isInf(y);
+  const yInt = tf.logicalAnd(tf.equal(tf.floor(y), y), tf.logicalNot(yInf));
+  const yOdd = tf.logicalAnd(yInt, tf.equal(tf.sub(y, tf.mul(tf.floor(tf.div(y, 2)), 2)), 1));
+  // |x|^y: 0 and infinite bases and infinite exponents explicitly, WebGL's pow elsewhere.
+  const finitePart = tf.pow(tf.where(tf.logicalOr(tf.equal(ax, 0), tf.isInf(ax)), one, ax), y);
+  const infExp = tf.where(tf.equal(ax, 1), one, tf.where(tf.equal(tf.greater(ax, 1), yPos), inf, zero));
+  const zeroBase = tf.where(yNeg, inf, tf.where(yPos, zero, one));
+  const infBase = tf.where(yNeg, zero, tf.where(yPos, inf, one));
+  const mag = tf.where(tf.equal(ax, 0), zeroBase, tf.where(tf.isInf(ax), infBase, tf.where(yInf, infExp, finitePart)));
+  // The sign: negative bases (-0 included, told apart by 1/x) with an odd integer exponent are
+  // negative; finite negative bases with a finite non-integer exponent are NaN.
+  const negative = tf.logicalOr(tf.less(x, 0), tf.logicalAnd(tf.equal(x, 0), tf.less(tf.div(one, x), 0)));
+  const signed = tf.where(tf.logicalAnd(negative, yOdd), tf.neg(mag), mag);
+  const complex = tf.logicalAnd(tf.logicalAnd(tf.less(x, 0), tf.logicalNot(tf.isInf(x))), tf.logicalAnd(tf.logicalNot(yInt), tf.logicalNot(yInf)));
+  const real = tf.where(complex, tf.scalar(NaN), signed);
+  // NaN in, NaN out, except pow(x, 0) = 1 and pow(1, y) = 1.
+  const nan = tf.logicalOr(tf.isNaN(x), tf.isNaN(y));
+  const exact = tf.logicalOr(tf.equal(y, 0), tf.equal(x, 1));
+  return tf.where(exact, one, tf.where(nan, tf.scalar(NaN), real));
+}
 
 function collect(value: unknown): Tensor[] {
   if (value instanceof Tensor) return [value];

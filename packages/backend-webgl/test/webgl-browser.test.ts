@@ -5,7 +5,7 @@ import { registerBackend } from '@tsgrad/core';
 import { checkName, conformanceChecks, type ConformanceOptions } from '@tsgrad/testing';
 import { primitiveCases, type CaseResult } from '../../backend-tfjs/test/cases.js';
 import { setupRegression } from '../../../apps/examples/src/regression-setup.js';
-import { CHROMIUM, runPage } from './browser/harness.js';
+import { CHROMIUM, PAGE_TIMEOUT_MS, runPage } from './browser/harness.js';
 import type { PageReport } from './browser/page.js';
 
 // The page's own checks, by name (they are declared here so each is its own test).
@@ -49,7 +49,7 @@ describe.skipIf(missing)(`webgl in headless Chromium (${CHROMIUM}, SwiftShader)`
   beforeAll(async () => {
     report = await runPage(`memorySteps=${MEMORY_STEPS}&compareSteps=${COMPARE_STEPS}`);
     if (report.fatal) throw new Error(`the page failed: ${report.fatal}\nconsole:\n${report.console.join('\n')}`);
-  }, 300_000);
+  }, PAGE_TIMEOUT_MS + 60_000);
 
   describe('the shared conformance suite (@tsgrad/testing) on "webgl", float32, WebGL shaders (no CPU hand-off)', () => {
     it('ran every check, and every one passed', () => {

@@ -113,6 +113,16 @@ export interface Backend<H = unknown> {
   read(handle: H, shape: Shape, dtype: DType): Promise<TypedArray>;
   dispose(handle: H): void;
   memory(): MemoryInfo;
+  /**
+   * True when storage is plain JavaScript memory (typed arrays) that the garbage collector frees
+   * by itself once unreachable: tensors dropped without dispose() cost nothing on such a backend,
+   * even in a synchronous loop. False or absent (tfjs, GPU backends): dropped tensors are freed
+   * only when a finalizer runs, which a synchronous loop never allows, so training loops need
+   * tidy().
+   */
+  readonly garbageCollected?: boolean;
+  /** Called (on garbage-collected backends) when `buffers` buffers holding `bytes` were reclaimed by the GC: update memory(). */
+  collected?(buffers: number, bytes: number): void;
   /** Fused kernels the engine prefers over their primitive sequences. */
   readonly fused?: Partial<FusedKernels<H>>;
   /** The float dtypes this backend computes in (float64 only where it is really 64-bit). */

@@ -1,8 +1,9 @@
-import { getBackend } from './backend.js';
-import { dtypeOfArray, typedArrayFor, assertDType, type DType, type TypedArray } from './dtype.js';
-import { ValueError, ShapeError } from './errors.js';
+import { getBackend, type Backend } from './backend.js';
+import { dtypeOfArray, isFloat, typedArrayFor, type DType, type TypedArray } from './dtype.js';
+import { AutogradError, BackendError, ValueError, ShapeError } from './errors.js';
 import { assertShape, fmt, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
+import { assertFinite, assertInteger, assertOptions, assertTensor, assertTensorOptions, describe, fitValue } from './validate.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -11,8 +12,26 @@ export interface TensorOptions {
   backend?: string;
 }
 
-function finish(values: TypedArray, shape: Shape, dtype: DType, options: TensorOptions): Tensor {
-  const t = Tensor.fromValues(values, shape, dtype, getBackend(options.backend));
+/** Resolves options.backend, naming the op when it is unknown. */
+export function backendFor(op: string, name: string | undefined): Backend {
+  try {
+    return getBackend(name);
+  } catch (e) {
+    if (e instanceof BackendError) throw new BackendError(`${op}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Refuses requiresGrad on a non-float dtype before any storage is made. */
+export function checkRequiresGrad(op: string, dtype: DType, requiresGrad: boolean | undefined): void {
+  if (requiresGrad && !isFloat(dtype)) {
+    throw new AutogradError(`${op}: only float tensors can require grad, and this one is ${dtype}; drop requiresGrad or use dtype "float32".`);
+  }
+}
+
+function finish(values: TypedArray, shape: Shape, dtype: DType, options: TensorOptions, op = 'tensor'): Tensor {
+  checkRequiresGrad(op, dtype, options.requiresGrad);
+  const t = Tensor.fromValues(values, shape, dtype, backendFor(op, options.backend));
   if (options.requiresGrad) t.requiresGrad_();
   return t;
 }
@@ -29,21 +48,40 @@ function inferShape(data: NestedArray): number[] {
 
 /**
  * A tensor from a number, nested arrays, or a typed array with `shape`.
- * The dtype defaults to float32 (bool for booleans, the array's own for typed arrays).
+ *
+ * The dtype defaults to float32; to bool when every element is a boolean; to the array's own for
+ * typed arrays. Booleans mixed with numbers are numbers (true = 1), so `tensor([true, 2])` is
+ * float32 [1, 2] as PyTorch promotes bool with its default number dtype.
+ * Values must fit the dtype (see fitValue): a fraction given int32 is truncated toward zero as in
+ * PyTorch; NaN, ±Infinity or a value outside [-2^31, 2^31 - 1] given int32, and anything but
+ * 0/1/true/false given bool, throw a ValueError naming the value and its position.
+ *
+ * @throws ValueError for a non-number element or a value that does not fit; ShapeError for
+ *   ragged arrays or a typed array that does not fill `shape`; DTypeError for an unknown dtype.
  */
 export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOptions & { shape?: Shape } = {}): Tensor {
-  if (options.dtype !== undefined) assertDType(options.dtype, 'tensor');
+  assertTensorOptions('tensor', options);
   if (ArrayBuffer.isView(data)) {
+    if (data instanceof DataView || data instanceof BigInt64Array || data instanceof BigUint64Array) {
+      throw new ValueError(`tensor: a ${data.constructor.name} cannot be read as numbers; pass a Float32Array, Float64Array, Int32Array, Uint8Array or an array of numbers.`);
+    }
     const arr = data as unknown as ArrayLike<number>;
     const dtype = options.dtype ?? dtypeOfArray(arr) ?? 'float32';
     const shape = options.shape ?? [arr.length];
-    assertShape('tensor', shape);
+    assertShape('tensor', shape, 'options.shape');
     if (sizeOf(shape) !== arr.length) {
       throw new ShapeError(`tensor: ${arr.length} values do not fill shape ${fmt(shape)} (${sizeOf(shape)} elements).`);
     }
     const values = typedArrayFor(dtype, arr.length);
-    values.set(arr as never);
+    // A Uint8Array is read as bool, so it must hold only 0 and 1 (pixel values need dtype "int32" or "float32").
+    if ((dtypeOfArray(arr) === dtype && dtype !== 'bool') || isFloat(dtype)) values.set(arr as never);
+    // Into an integer dtype from another array type: check each value rather than let the typed
+    // array wrap 3e9 to -1294967296 or turn NaN into 0.
+    else for (let i = 0; i < arr.length; i++) values[i] = fitValue('tensor', arr[i], dtype, `the value at position ${i}`);
     return finish(values, shape, dtype, options);
+  }
+  if (options.shape !== undefined) {
+    throw new ValueError('tensor: options.shape is only for typed arrays; nested arrays carry their own shape (use .reshape() to change it).');
   }
   const nested = data as NestedArray;
   const shape = inferShape(nested);
@@ -52,7 +90,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOpt
     if (dim === shape.length) {
       if (Array.isArray(v)) throw new ShapeError(`tensor: the nested arrays are ragged at index [${path.join(', ')}]; every row must have the same length.`);
       if (typeof v !== 'number' && typeof v !== 'boolean') {
-        throw new ValueError(`tensor: element [${path.join(', ')}] is ${JSON.stringify(v)}, not a number or boolean.`);
+        throw new ValueError(`tensor: element [${path.join(', ')}] is ${describe(v)}, not a number or boolean.`);
       }
       flat.push(v);
       return;
@@ -63,62 +101,97 @@ export function tensor(data: NestedArray | ArrayLike<number>, options: TensorOpt
     for (let i = 0; i < v.length; i++) walk(v[i], dim + 1, [...path, i]);
   };
   walk(nested, 0, []);
-  const dtype = options.dtype ?? (flat.length > 0 && typeof flat[0] === 'boolean' ? 'bool' : 'float32');
+  assertShape('tensor', shape, 'the nested arrays\' shape');
+  const dtype = options.dtype ?? (flat.length > 0 && flat.every((v) => typeof v === 'boolean') ? 'bool' : 'float32');
   const values = typedArrayFor(dtype, flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const v = Number(flat[i]);
-    if ((dtype === 'int32' || dtype === 'bool') && !Number.isInteger(v)) {
-      throw new ValueError(`tensor: ${v} at position ${i} is not an integer, so it does not fit dtype ${dtype}.`);
-    }
-    values[i] = v;
-  }
+  for (let i = 0; i < flat.length; i++) values[i] = fitValue('tensor', flat[i], dtype, `the value at position ${i}`);
   return finish(values, shape, dtype, options);
 }
 
-/** A tensor of `shape` filled with `value`. */
-export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
-  assertShape('full', shape);
-  const dtype = options.dtype ?? 'float32';
-  return finish(typedArrayFor(dtype, sizeOf(shape)).fill(value), shape, dtype, options);
-}
-export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
-}
-export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
-}
-export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype, backend: t.backend.name, ...options });
-}
-export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype, backend: t.backend.name, ...options });
+/**
+ * A tensor of `shape` filled with `value` (a number, or a boolean for bool). The dtype is
+ * float32 by default (bool for a boolean value). A value that does not fit the dtype is refused
+ * as in tensor().
+ */
+export function full(shape: Shape, value: number | boolean, options: TensorOptions = {}): Tensor {
+  return fill('full', shape, value, options);
 }
 
-/** start, start+step, ... below end (NumPy's arange). */
+function fill(op: string, shape: Shape, value: number | boolean, options: TensorOptions): Tensor {
+  assertShape(op, shape);
+  assertTensorOptions(op, options);
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new ValueError(`${op}: the fill value must be a number or a boolean, got ${describe(value)}.`);
+  }
+  const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  const v = fitValue(op, value, dtype, 'the fill value');
+  return finish(typedArrayFor(dtype, sizeOf(shape)).fill(v), shape, dtype, options, op);
+}
+
+/** A float32 (or options.dtype) tensor of zeros. */
+export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
+  return fill('zeros', shape, 0, options);
+}
+/** A float32 (or options.dtype) tensor of ones. */
+export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
+  return fill('ones', shape, 1, options);
+}
+/** Zeros of `t`'s shape, dtype and backend (options override). */
+export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  assertTensor('zerosLike', 't', t);
+  assertOptions('zerosLike', options);
+  return fill('zerosLike', t.shape, 0, { dtype: t.dtype, backend: t.backend.name, ...options });
+}
+/** Ones of `t`'s shape, dtype and backend (options override). */
+export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  assertTensor('onesLike', 't', t);
+  assertOptions('onesLike', options);
+  return fill('onesLike', t.shape, 1, { dtype: t.dtype, backend: t.backend.name, ...options });
+}
+
+/**
+ * start, start+step, ... below end (NumPy's arange); `arange(n)` is 0..n-1. int32 when start
+ * and step are integers, float32 otherwise.
+ * @throws ValueError for a non-finite bound or step, a zero step, or a result too long to hold.
+ */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  assertFinite('arange', 'start', start);
+  if (end !== undefined) assertFinite('arange', 'end', end);
+  assertFinite('arange', 'step', step);
+  assertTensorOptions('arange', options);
   if (end === undefined) [start, end] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be a non-zero finite number, got ${step}.`);
+  if (step === 0) throw new ValueError(`arange: step must be a non-zero finite number, got ${step}.`);
   const n = Math.max(0, Math.ceil((end - start) / step));
+  assertShape('arange', [n], 'length');
   const dtype = options.dtype ?? (Number.isInteger(start) && Number.isInteger(step) ? 'int32' : 'float32');
   const values = typedArrayFor(dtype, n);
-  for (let i = 0; i < n; i++) values[i] = start + i * step;
-  return finish(values, [n], dtype, options);
+  for (let i = 0; i < n; i++) values[i] = fitValue('arange', start + i * step, dtype, `the value at position ${i}`);
+  return finish(values, [n], dtype, options, 'arange');
 }
 
-/** `steps` evenly spaced values from start to end, both included. */
+/** `steps` evenly spaced values from start to end, both included (float32 by default). */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be a non-negative integer, got ${steps}.`);
+  assertFinite('linspace', 'start', start);
+  assertFinite('linspace', 'end', end);
+  assertInteger('linspace', 'steps', steps, 0);
+  assertShape('linspace', [steps], 'steps');
+  assertTensorOptions('linspace', options);
   const dtype = options.dtype ?? 'float32';
   const values = typedArrayFor(dtype, steps);
-  for (let i = 0; i < steps; i++) values[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
-  return finish(values, [steps], dtype, options);
+  for (let i = 0; i < steps; i++) {
+    values[i] = fitValue('linspace', steps === 1 ? start : start + ((end - start) * i) / (steps - 1), dtype, `the value at position ${i}`);
+  }
+  return finish(values, [steps], dtype, options, 'linspace');
 }
 
-/** The n x m identity matrix. */
+/** The n x m identity matrix (float32 by default). */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
+  assertInteger('eye', 'n', n, 0);
+  assertInteger('eye', 'm', m, 0);
   assertShape('eye', [n, m]);
+  assertTensorOptions('eye', options);
   const dtype = options.dtype ?? 'float32';
   const values = typedArrayFor(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
-  return finish(values, [n, m], dtype, options);
+  return finish(values, [n, m], dtype, options, 'eye');
 }

@@ -20,6 +20,8 @@ const CONSTRUCTORS = {
 } as const;
 
 export function typedArrayFor<D extends DType>(dtype: D, length: number): DTypeArrays[D] {
+  // Public callers check the dtype first; this keeps an unchecked one from surfacing as a TypeError.
+  if (!Object.hasOwn(CONSTRUCTORS, dtype)) assertDType(dtype, 'typedArrayFor');
   return new CONSTRUCTORS[dtype](length) as DTypeArrays[D];
 }
 

@@ -64,6 +64,8 @@ type Fn = (...inputs: Tensor[]) => Tensor;
  * (indices, masks) are passed through.
  */
 export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
+  if (typeof fn !== 'function') throw new ValueError(`gradcheck: fn must be a function of tensors, got ${fn === null ? 'null' : typeof fn}.`);
+  if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) throw new ValueError('gradcheck: inputs must be an array of Tensors.');
   const floatInputs = inputs.map((t, i) => (isFloat(t.dtype) ? i : -1)).filter((i) => i >= 0);
   if (floatInputs.length === 0) throw new ValueError('gradcheck: no input is a float tensor, so there is nothing to differentiate.');
   const dtype = inputs[floatInputs[0]].dtype as 'float32' | 'float64';

@@ -1,5 +1,6 @@
 import { computeGrads, topoSort } from './autograd/engine.js';
 import { typedArrayFor } from './dtype.js';
+import { ValueError } from './errors.js';
 import { Tensor as TensorClass } from './tensor.js';
 import type { Tensor } from './tensor.js';
 
@@ -23,6 +24,7 @@ export interface GraphNodeInfo {
 
 /** The graph that produced `root`, leaves to root, with every node's value and gradient. */
 export function graphOf(root: Tensor, options: { maxValues?: number } = {}): ComputationGraph {
+  if (!(root instanceof TensorClass)) throw new ValueError(`graphOf: root must be a Tensor, got ${root === null ? 'null' : typeof root}.`);
   const max = options.maxValues ?? 16;
   const read = (t: Tensor | null) => (t && !t.isDisposed ? Array.from(t.dataSync().slice(0, max), Number) : null);
   const order = topoSort([root]);

@@ -3,10 +3,11 @@ export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
 export * from './creation.js';
 export * from './random.js';
 export * from './errors.js';
+export { assertTensor, assertNumber, assertFinite, assertInteger, assertIntList, assertBoolean, assertOptions, fitValue, describe as describeValue } from './validate.js';
 export * from './dtype.js';
 export { broadcastShapes, sizeOf, stridesOf, sameShape, normalizeAxes, normalizeAxis, type Shape } from './shape.js';
 export * from './backend.js';
-export { tidy, dispose, keep, memory } from './memory.js';
+export { tidy, dispose, keep, memory, trainingStep, setMemoryWarningSink } from './memory.js';
 export { Storage } from './storage.js';
 export {
   noGrad,

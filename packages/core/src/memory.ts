@@ -1,5 +1,18 @@
-import { getBackend, type MemoryInfo } from './backend.js';
+import { getBackend, type Backend, type MemoryInfo } from './backend.js';
+import { AutogradError, ValueError } from './errors.js';
 import type { Tensor } from './tensor.js';
+
+/** Refuses a function that returns a promise: a scope around async code ends at its first await. */
+export function refuseAsync(api: string, fn: unknown, result?: unknown): void {
+  const isAsyncFn = typeof fn === 'function' && fn.constructor?.name === 'AsyncFunction';
+  const isThenable = result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function';
+  if (isAsyncFn || isThenable) {
+    throw new AutogradError(
+      `${api}(fn): fn is async (it returns a Promise), but ${api} applies only until fn's first await. ` +
+        `Call ${api} around the synchronous parts instead, e.g. \`const y = ${api}(() => model.call(x)); await ...\`.`,
+    );
+  }
+}
 
 const scopes: Tensor[][] = [];
 
@@ -30,20 +43,35 @@ export function setTensorTest(fn: (v: unknown) => v is Tensor): void {
 
 /**
  * Runs `fn` and disposes every tensor it created except those it returns (in an array, a Map or
- * a plain object), those marked with keep(), and gradients stored on tensors. Not for async fns.
+ * a plain object), those marked with keep(), and gradients stored on tensors. When `fn` throws,
+ * every tensor it created (but kept ones) is disposed before the error propagates.
+ *
+ * When it is needed: on backends whose memory the garbage collector cannot see (tfjs, WebGL,
+ * GPUs) a loop must free what each step makes, and tidy() does it. On the cpu and wasm backends
+ * dropped tensors are reclaimed by garbage collection anyway; tidy() frees them at once and
+ * lets buffers be reused, which is faster.
+ * @throws AutogradError when `fn` is async (tidy tracks synchronous code only; use dispose() or `using`).
  */
 export function tidy<T>(fn: () => T): T {
-  if (typeof fn !== 'function') throw new TypeError('tidy(fn): fn must be a function');
+  if (typeof fn !== 'function') {
+    throw new ValueError(`tidy(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}. Write tidy(() => { ... }).`);
+  }
+  refuseAsync('tidy', fn);
   const scope: Tensor[] = [];
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
+  } catch (error) {
+    // A failed step must not leak what it made (21 buffers per failed regression step before).
+    for (const t of scope) if (!t.isKept) t.dispose();
+    throw error;
   } finally {
     scopes.pop();
   }
-  if (result instanceof Promise) {
-    throw new TypeError('tidy(fn): fn returned a Promise; tidy only tracks synchronous code. Dispose tensors of async code with dispose() or `using`.');
+  if (result instanceof Promise || (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function')) {
+    for (const t of scope) if (!t.isKept) t.dispose();
+    refuseAsync('tidy', fn, result);
   }
   const returned = new Set<Tensor>();
   collectTensors(result, returned, isTensorFn);
@@ -68,6 +96,7 @@ export function dispose(value: unknown): void {
 
 /** Marks a tensor so no enclosing tidy() disposes it. */
 export function keep<T extends Tensor>(t: T): T {
+  if (!isTensorFn(t)) throw new ValueError(`keep: expected a Tensor, got ${t === null ? 'null' : typeof t}.`);
   t.isKept = true;
   return t;
 }
@@ -75,4 +104,41 @@ export function keep<T extends Tensor>(t: T): T {
 /** Live buffers and bytes on a backend (the current one by default). */
 export function memory(backend?: string): MemoryInfo {
   return getBackend(backend).memory();
+}
+
+/** Steps of uninterrupted growth in live buffers after which trainingStep() warns. */
+const GROWTH_STEPS_BEFORE_WARNING = 50;
+const growth = new WeakMap<Backend, { last: number; streak: number; warned: boolean }>();
+let warn: (message: string) => void = (m) => console.warn(m);
+
+/**
+ * Called once per training step (optimizers call it in step()): on a backend whose memory the
+ * garbage collector cannot reclaim, a live-buffer count that grows at every one of 50 steps in a
+ * row means tensors are leaking, and the user is told once, with the fix (tidy).
+ */
+export function trainingStep(backend: Backend): void {
+  if (backend.garbageCollected) return;
+  let g = growth.get(backend);
+  const now = backend.memory().buffers;
+  if (!g) {
+    growth.set(backend, { last: now, streak: 0, warned: false });
+    return;
+  }
+  g.streak = now > g.last ? g.streak + 1 : 0;
+  g.last = now;
+  if (g.streak >= GROWTH_STEPS_BEFORE_WARNING && !g.warned) {
+    g.warned = true;
+    warn(
+      `tsgrad: live buffers on backend "${backend.name}" grew at each of the last ${g.streak} training steps (now ${now}). ` +
+        `On this backend tensors you drop are freed only when a finalizer runs, which a synchronous loop never allows. ` +
+        `Wrap each step in tidy(() => { ... }) (or dispose() what you make) to keep memory flat.`,
+    );
+  }
+}
+
+/** @internal Tests replace the warning sink. Returns the previous one. */
+export function setMemoryWarningSink(sink: (message: string) => void): (message: string) => void {
+  const prev = warn;
+  warn = sink;
+  return prev;
 }

@@ -1,6 +1,7 @@
-import { getBackend } from './backend.js';
-import { typedArrayFor, type DType } from './dtype.js';
-import { ValueError } from './errors.js';
+import { backendFor, checkRequiresGrad } from './creation.js';
+import { isFloat, typedArrayFor, type DType } from './dtype.js';
+import { DTypeError, ValueError } from './errors.js';
+import { assertFinite, assertInteger, assertOptions, assertTensorOptions, describe } from './validate.js';
 import { assertShape, sizeOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -20,7 +21,7 @@ export class Generator {
   }
 
   manualSeed(seed: number): this {
-    if (!Number.isFinite(seed)) throw new ValueError(`manualSeed: the seed must be a finite number, got ${seed}.`);
+    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new ValueError(`manualSeed: the seed must be a finite number, got ${seed}.`);
     let x = (Math.trunc(seed) ^ Math.trunc(seed / 2 ** 32)) >>> 0;
     const next = () => {
       x = (x + 0x9e3779b9) >>> 0;
@@ -92,44 +93,77 @@ export interface RandomOptions {
   backend?: string;
 }
 
+function checkOptions(op: string, options: RandomOptions): Generator {
+  assertTensorOptions(op, options);
+  const gen = options.generator ?? defaultGenerator;
+  if (!(gen instanceof Generator)) throw new ValueError(`${op}: options.generator must be a Generator, got ${describe(gen)}; make one with new Generator(seed).`);
+  return gen;
+}
+
 function make(op: string, shape: Shape, options: RandomOptions, fill: (gen: Generator) => number, defaultDType: DType = 'float32'): Tensor {
   assertShape(op, shape);
+  const gen = checkOptions(op, options);
   const dtype = options.dtype ?? defaultDType;
-  const gen = options.generator ?? defaultGenerator;
+  // Drawing floats into an int or bool tensor would truncate them silently (PyTorch refuses too).
+  if (defaultDType !== 'int32' && !isFloat(dtype)) {
+    throw new DTypeError(`${op}: draws real numbers, so dtype must be float32 or float64, got ${dtype}; use randint for integers.`);
+  }
+  checkRequiresGrad(op, dtype, options.requiresGrad);
+  const backend = backendFor(op, options.backend);
   const values = typedArrayFor(dtype, sizeOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = fill(gen);
-  const t = Tensor.fromValues(values, shape, dtype, getBackend(options.backend));
+  const t = Tensor.fromValues(values, shape, dtype, backend);
   if (options.requiresGrad) t.requiresGrad_();
   return t;
 }
 
 /** Uniform values in [low, high). */
 export function uniform(shape: Shape, low = 0, high = 1, options: RandomOptions = {}): Tensor {
+  assertFinite('uniform', 'low', low);
+  assertFinite('uniform', 'high', high);
   if (!(high >= low)) throw new ValueError(`uniform: high (${high}) must not be below low (${low}).`);
   return make('uniform', shape, options, (g) => low + (high - low) * g.nextDouble());
 }
 
 /** Normal values with the given mean and standard deviation. */
 export function normal(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  assertOptions('normal', options);
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;
+  assertFinite('normal', 'options.mean', mean);
+  assertFinite('normal', 'options.std', std);
   if (!(std >= 0)) throw new ValueError(`normal: std must be >= 0, got ${std}.`);
   return make('normal', shape, options, (g) => mean + std * g.nextNormal());
 }
 
+/** randint and randperm draw int32: a dtype option would be ignored, so any other is refused. */
+function intOnly(op: string, options: unknown): void {
+  assertOptions(op, options);
+  const dtype = (options as { dtype?: unknown } | undefined)?.dtype;
+  if (dtype !== undefined && dtype !== 'int32') throw new DTypeError(`${op}: draws int32 values, so dtype ${JSON.stringify(dtype)} is not available; cast the result with .cast(...).`);
+  checkRequiresGrad(op, 'int32', (options as { requiresGrad?: boolean } | undefined)?.requiresGrad);
+}
+
 /** Uniform integers in [low, high), int32. */
 export function randint(low: number, high: number, shape: Shape, options: Omit<RandomOptions, 'dtype' | 'requiresGrad'> = {}): Tensor {
-  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+  assertInteger('randint', 'low', low);
+  assertInteger('randint', 'high', high);
+  if (low < -(2 ** 31) || high > 2 ** 31) throw new ValueError(`randint: low=${low} and high=${high} must lie within int32's range [-2^31, 2^31].`);
+  if (high <= low) {
     throw new ValueError(`randint: needs integers low < high, got low=${low}, high=${high}.`);
   }
+  intOnly('randint', options);
   const span = high - low;
   return make('randint', shape, { ...options, dtype: 'int32' }, (g) => low + Math.floor(g.nextDouble() * span), 'int32');
 }
 
 /** A random permutation of 0..n-1, int32 (Fisher-Yates). */
 export function randperm(n: number, options: Omit<RandomOptions, 'dtype' | 'requiresGrad'> = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new ValueError(`randperm: n must be a non-negative integer, got ${n}.`);
-  const gen = options.generator ?? defaultGenerator;
+  assertInteger('randperm', 'n', n, 0);
+  intOnly('randperm', options);
+  assertShape('randperm', [n], 'n');
+  const gen = checkOptions('randperm', options);
+  const backend = backendFor('randperm', options.backend);
   const values = new Int32Array(n);
   for (let i = 0; i < n; i++) values[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -138,5 +172,5 @@ export function randperm(n: number, options: Omit<RandomOptions, 'dtype' | 'requ
     values[i] = values[j];
     values[j] = t;
   }
-  return Tensor.fromValues(values, [n], 'int32', getBackend(options.backend));
+  return Tensor.fromValues(values, [n], 'int32', backend);
 }

@@ -4,9 +4,9 @@ import { bytesPerElement, isFloat, typedArrayFor, type DType, type TypedArray } 
 import { AutogradError, DisposedError, ValueError } from './errors.js';
 import { setTensorTest, trackTensor } from './memory.js';
 import { fmt, sizeOf, type Shape } from './shape.js';
-import { Storage, storageFinalizer } from './storage.js';
+import { Storage } from './storage.js';
 import type { GraphNode } from './autograd/engine.js';
-import { computeGrads, noGrad } from './autograd/engine.js';
+import { computeGrads, enableGrad, noGrad } from './autograd/engine.js';
 import * as U from './ops/unary.js';
 import * as B from './ops/binary.js';
 import * as R from './ops/reduce.js';
@@ -36,9 +36,15 @@ export class Tensor implements Disposable {
   name: string | undefined = undefined;
   private storage_: Storage | null;
   private grad_: Tensor | null = null;
-  private retainsGrad = false;
+  private retainsGrad_ = false;
+  /**
+   * Counts in-place changes of this tensor's values (assign, optimizer steps): PyTorch's
+   * `_version`. A graph node remembers its inputs' versions, and backward() refuses to use a
+   * tensor that changed after it was saved.
+   */
+  private version_ = 0;
 
-  /** Whether the garbage collector frees this tensor's storage if it is dropped undisposed. */
+  /** Whether this tensor escaped every tidy() scope, so garbage collection frees it if dropped. */
   private finalizable = false;
 
   constructor(storage: Storage, readonly shape: Shape, readonly dtype: DType) {
@@ -56,22 +62,24 @@ export class Tensor implements Disposable {
     if (flag) this.makeFinalizable();
   }
 
-  /** @internal Registers the storage to be freed when this tensor is garbage-collected (once). */
+  /** @internal Lets garbage collection free the storage once no tensor references it. */
   makeFinalizable(): void {
     if (this.finalizable || this.storage_ === null) return;
-    storageFinalizer.register(this, this.storage_, this);
+    this.storage_.makeCollectable();
     this.finalizable = true;
+  }
+
+  /** How many times this tensor's values were changed in place (PyTorch's `_version`). */
+  get version(): number {
+    return this.version_;
   }
 
   /** Points this tensor at another storage, releasing the old one. */
   private replaceStorage(next: Storage): void {
     const old = this.storage;
-    if (this.finalizable) {
-      storageFinalizer.unregister(this);
-      this.finalizable = false;
-    }
     this.storage_ = next;
-    this.makeFinalizable();
+    // A tensor that escaped tidy() lets the GC free its new storage too; one in a scope is freed by it.
+    if (this.finalizable) next.makeCollectable();
     old.release();
   }
 
@@ -115,10 +123,20 @@ export class Tensor implements Disposable {
     return this.storage_;
   }
 
+  /** The storage, or the library's error naming `method` when this tensor was disposed. */
+  private alive(method: string): Storage {
+    if (this.storage_ === null) {
+      throw new DisposedError(
+        `${method}: tensor ${this.id} (shape ${fmt(this.shape)}, ${this.dtype}) was disposed (by dispose() or an enclosing tidy()). ` +
+          `Keep it alive with keep(t), or return it from the tidy() that made it.`,
+      );
+    }
+    return this.storage_;
+  }
+
   /** Frees the storage now (when no other view shares it). Safe to call twice. */
   dispose(): void {
     if (this.storage_ === null) return;
-    if (this.finalizable) storageFinalizer.unregister(this);
     this.finalizable = false;
     this.storage_.release();
     this.storage_ = null;
@@ -139,6 +157,7 @@ export class Tensor implements Disposable {
     return this.grad_;
   }
   set grad(g: Tensor | null) {
+    if (g !== null && !(g instanceof Tensor)) throw new ValueError(`grad: a gradient must be a Tensor or null, got ${typeof g}.`);
     if (g !== null && g.shape.join() !== this.shape.join()) {
       throw new ValueError(`grad: a gradient of shape ${fmt(g.shape)} cannot be set on a tensor of shape ${fmt(this.shape)}.`);
     }
@@ -149,6 +168,7 @@ export class Tensor implements Disposable {
 
   /** Marks a leaf as a variable to differentiate with respect to. Returns this. */
   requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') throw new ValueError(`requiresGrad_: flag must be true or false, got ${typeof flag}.`);
     if (flag && !isFloat(this.dtype)) {
       throw new AutogradError(`requiresGrad_: only float tensors can require grad, this one is ${this.dtype}; cast it first with .cast("float32").`);
     }
@@ -161,8 +181,13 @@ export class Tensor implements Disposable {
 
   /** Keeps .grad on a non-leaf after backward(). */
   retainGrad(): this {
-    this.retainsGrad = true;
+    this.retainsGrad_ = true;
     return this;
+  }
+
+  /** Whether backward() keeps this tensor's gradient in .grad (a leaf always does). */
+  get retainsGrad(): boolean {
+    return this.retainsGrad_;
   }
 
   /**
@@ -170,6 +195,9 @@ export class Tensor implements Disposable {
    * vector of the vector-Jacobian product (same shape as this).
    */
   backward(gradient?: Tensor, options: { createGraph?: boolean } = {}): void {
+    if (gradient !== undefined && !(gradient instanceof Tensor)) {
+      throw new ValueError(`backward: gradient must be a Tensor of the output's shape ${fmt(this.shape)}, got ${gradient === null ? 'null' : typeof gradient}.`);
+    }
     if (!this.requiresGrad) {
       throw new AutogradError(
         `backward: this tensor (shape ${fmt(this.shape)}) does not require grad, so no graph was recorded. ` +
@@ -187,25 +215,39 @@ export class Tensor implements Disposable {
     } else if (seed.shape.join() !== this.shape.join()) {
       throw new AutogradError(`backward: the gradient has shape ${fmt(seed.shape)} but the output has shape ${fmt(this.shape)}; they must match.`);
     }
-    const grads = computeGrads([this], [seed], options);
+    const grads = computeGrads([this], [seed], { ...options, zerosForReachedLeaves: true, freeIntermediate: true });
+    // One gradient tensor can answer for several tensors (add passes it to both inputs), or be the
+    // caller's `gradient`: each .grad then gets its own view of the storage, so that replacing or
+    // disposing one gradient never frees another.
+    const given = new Set<Tensor>();
     for (const [t, g] of grads) {
       if (!(t.isLeaf || t.retainsGrad) || !t.requiresGrad) continue;
+      const own = given.has(g) || g === gradient ? (options.createGraph ? enableGrad(() => g.reshape([...g.shape])) : g.detach()) : g;
+      given.add(g);
       const prev = t.grad_;
-      const next = prev ? (options.createGraph ? prev.add(g) : noGrad(() => prev.add(g))) : g;
-      if (prev) prev.dispose();
+      let next = own;
+      if (prev) {
+        next = options.createGraph ? prev.add(own) : noGrad(() => prev.add(own));
+        prev.dispose();
+        if (!options.createGraph && own !== gradient) own.dispose();
+      }
       t.grad_ = next;
       next.isKept = true;
     }
+    if (gradient === undefined && !given.has(seed) && !options.createGraph) seed.dispose();
   }
 
   /** A tensor that shares storage but has no graph history. */
   detach(): Tensor {
-    const t = new Tensor(this.storage.retain(), this.shape, this.dtype);
+    const t = new Tensor(this.alive('detach').retain(), this.shape, this.dtype);
     return t;
   }
 
   /** Replaces this tensor's values with `source`'s (same shape and dtype), outside autograd: optimizer updates. */
   assign(source: Tensor): this {
+    if (!(source instanceof Tensor)) throw new ValueError(`assign: the source must be a Tensor, got ${source === null ? 'null' : typeof source}.`);
+    this.alive('assign');
+    source.alive('assign (the source)');
     if (source.shape.join() !== this.shape.join() || source.dtype !== this.dtype) {
       throw new ValueError(
         `assign: cannot put a ${source.dtype} tensor of shape ${fmt(source.shape)} into a ${this.dtype} tensor of shape ${fmt(this.shape)}.`,
@@ -213,6 +255,7 @@ export class Tensor implements Disposable {
     }
     if (source.backend !== this.backend) source = source.to(this.backend.name);
     this.replaceStorage(source.storage.retain());
+    this.version_++;
     return this;
   }
 
@@ -220,16 +263,28 @@ export class Tensor implements Disposable {
 
   /** A copy of the values, row-major, as the dtype's typed array. */
   dataSync(): TypedArray {
-    const v = this.backend.readSync(this.handle, this.shape, this.dtype);
+    const s = this.alive('dataSync');
+    const v = s.backend.readSync(s.handle, this.shape, this.dtype);
     return v.slice() as TypedArray;
   }
+  /**
+   * A copy of the values as they are when data() is called: the storage is held until the read
+   * completes, so disposing the tensor (or leaving its tidy) meanwhile cannot hand its buffer to
+   * another tensor.
+   */
   async data(): Promise<TypedArray> {
-    const v = await this.backend.read(this.handle, this.shape, this.dtype);
-    return v.slice() as TypedArray;
+    const storage = this.alive('data').retain();
+    try {
+      const v = await storage.backend.read(storage.handle, this.shape, this.dtype);
+      return v.slice() as TypedArray;
+    } finally {
+      storage.release();
+    }
   }
   /** The values as nested arrays (a number for a scalar); bool as booleans. */
   toArray(): NestedArray {
-    const values = this.backend.readSync(this.handle, this.shape, this.dtype);
+    const s = this.alive('toArray');
+    const values = s.backend.readSync(s.handle, this.shape, this.dtype);
     const toValue = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
     const build = (dim: number, offset: number): NestedArray => {
       if (dim === this.shape.length) return toValue(values[offset]);
@@ -243,14 +298,16 @@ export class Tensor implements Disposable {
   }
   /** The value of a one-element tensor. */
   item(): number {
+    const s = this.alive('item');
     if (this.size !== 1) {
       throw new ValueError(`item: only a one-element tensor has an item; this one has shape ${fmt(this.shape)}. Reduce it first (.sum(), .mean()) or use toArray().`);
     }
-    return this.backend.readSync(this.handle, this.shape, this.dtype)[0];
+    return s.backend.readSync(s.handle, this.shape, this.dtype)[0];
   }
 
   /** A copy on another backend (same values, no graph). */
   to(backendName: string): Tensor {
+    this.alive('to');
     const target = getBackend(backendName);
     if (target === this.backend) return this;
     const values = this.dataSync();
@@ -264,6 +321,7 @@ export class Tensor implements Disposable {
    * identity, so modules and optimizers holding it see the move (PyTorch's `param.data = ...`).
    */
   moveTo_(backendName: string): this {
+    this.alive('moveTo_');
     const target = getBackend(backendName);
     if (target === this.backend) return this;
     const values = this.dataSync();
@@ -285,6 +343,7 @@ export class Tensor implements Disposable {
   sub(other: TensorLike): Tensor { return B.sub(this, other); }
   mul(other: TensorLike): Tensor { return B.mul(this, other); }
   div(other: TensorLike): Tensor { return B.div(this, other); }
+  floorDivide(other: TensorLike): Tensor { return B.floorDivide(this, other); }
   pow(exponent: TensorLike): Tensor { return B.pow(this, exponent); }
   maximum(other: TensorLike): Tensor { return B.maximum(this, other); }
   minimum(other: TensorLike): Tensor { return B.minimum(this, other); }

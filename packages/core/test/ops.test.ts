@@ -35,10 +35,12 @@ describe('creation', () => {
     expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
   });
 
-  it('refuses ragged arrays, wrong typed-array lengths and fractions in int32', () => {
+  it('refuses ragged arrays, wrong typed-array lengths and values int32 cannot hold', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(ShapeError);
     expect(() => tensor(new Float32Array(5), { shape: [2, 3] })).toThrow(/5 values do not fill shape \[2, 3\]/);
-    expect(() => tensor([1.5], { dtype: 'int32' })).toThrow(/not an integer/);
+    // PyTorch truncates a fraction given an integer dtype (torch.tensor([1.5], dtype=torch.int32) is 1).
+    expect(tensor([1.5, -1.5], { dtype: 'int32' }).toArray()).toEqual([1, -1]);
+    expect(() => tensor([NaN], { dtype: 'int32' })).toThrow(/NaN/);
     expect(() => tensor([1], { dtype: 'float16' as never })).toThrow(/unknown dtype "float16"/);
   });
 

@@ -16,8 +16,19 @@ export type TensorDataset = Record<string, Tensor>;
 
 /**
  * Minibatches of a dataset of tensors (PyTorch's DataLoader over a TensorDataset). Each
- * `for (const batch of loader)` is one epoch; every batch has the dataset's keys. Batches are new
- * tensors: free them with tidy() or dispose() in the training loop.
+ * `for (const batch of loader)` is one epoch; every batch has the dataset's keys, each a tensor of
+ * shape `[batchSize, ...rest]` (the last one shorter unless `dropLast`) and the dataset tensor's
+ * dtype.
+ *
+ * **The loader frees the batches it hands out**: when the next batch is requested, and when the
+ * iteration ends (after the last batch, on `break`, or on an exception thrown in the loop), the
+ * previous batch's tensors are disposed, so an epoch leaks nothing whether or not the step runs
+ * in tidy(). A batch is therefore valid until the loop asks for the next one: to use a batch
+ * tensor after that (to collect batches with `[...loader]`, or for gradient accumulation over
+ * batches), keep() it, and dispose it yourself when done. Tensors computed from a batch are
+ * yours as usual, and a view of one (reshape, detach) keeps its data alive. Disposing a batch by
+ * hand is still allowed (dispose twice is a no-op). An iterator driven by hand with next() frees
+ * its last batch only when it is finished or return() is called.
  */
 export class DataLoader<T extends TensorDataset> implements Iterable<T> {
   readonly batchSize: number;
@@ -67,8 +78,16 @@ export class DataLoader<T extends TensorDataset> implements Iterable<T> {
     const entries = Object.entries(this.dataset);
     const backend = entries[0][1].backend.name;
     const order = this.shuffle ? keep(randperm(this.size, { generator: this.generator, backend })) : null;
+    // The tensors of the batch last handed out (not read back from the batch object, which the
+    // user may have changed), freed unless the user keep()s them.
+    let handedOut: Tensor[] = [];
+    const release = () => {
+      for (const t of handedOut) if (!t.isKept) t.dispose();
+      handedOut = [];
+    };
     try {
       for (let b = 0; b < this.length; b++) {
+        release();
         const start = b * this.batchSize;
         const count = Math.min(this.batchSize, this.size - start);
         const batch: Record<string, Tensor> = {};
@@ -85,9 +104,11 @@ export class DataLoader<T extends TensorDataset> implements Iterable<T> {
             batch[k] = s === t ? t.detach() : s;
           }
         }
+        handedOut = Object.values(batch);
         yield batch as T;
       }
     } finally {
+      release();
       order?.dispose();
     }
   }

@@ -1,6 +1,6 @@
 import '@tsgrad/backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { ValueError, arange, dispose, tensor, tidy, memory } from '@tsgrad/core';
+import { Tensor, ValueError, arange, dispose, keep, tensor, tidy, memory } from '@tsgrad/core';
 import { DataLoader, parity, ring, threeModes, xor, twoMoons, spirals, quadratic, THREE_MODES_CENTERS } from '../src/index.js';
 
 const rows = (x: ArrayLike<number>, d: number) => Array.from({ length: x.length / d }, (_, i) => Array.from(x).slice(i * d, (i + 1) * d));
@@ -164,7 +164,8 @@ describe('DataLoader', () => {
   it('without shuffle yields the samples in order, the last batch short', () => {
     const loader = new DataLoader(dataset(), { batchSize: 4 });
     expect(loader.length).toBe(3);
-    const seen = [...loader].map((b) => Array.from(b.y.dataSync()));
+    // Array.from's map runs on each batch before the next is requested (which frees it).
+    const seen = Array.from(loader, (b) => Array.from(b.y.dataSync()));
     expect(seen).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
   });
 
@@ -184,14 +185,13 @@ describe('DataLoader', () => {
     expect(epochs[1]).not.toEqual(epochs[0]);
     // The same seed replays the same sequence of epochs.
     const again = new DataLoader(dataset(), { batchSize: 3, shuffle: true, seed: 1 });
-    expect([...again].flatMap((b) => Array.from(b.y.dataSync()))).toEqual(epochs[0]);
+    expect(Array.from(again, (b) => Array.from(b.y.dataSync())).flat()).toEqual(epochs[0]);
   });
 
   it('dropLast drops the short batch', () => {
     const loader = new DataLoader(dataset(), { batchSize: 4, shuffle: true, dropLast: true });
     expect(loader.length).toBe(2);
-    const batches = [...loader];
-    expect(batches.map((b) => b.x.shape[0])).toEqual([4, 4]);
+    expect(Array.from(loader, (b) => b.x.shape[0])).toEqual([4, 4]);
   });
 
   it('a batch of the whole set can be disposed without freeing the dataset, and epochs leak nothing', () => {
@@ -213,6 +213,105 @@ describe('DataLoader', () => {
       }
       expect(memory().buffers).toBe(before);
     }
+  });
+
+  describe('frees the batches it hands out', () => {
+    // memory().buffers counts the cpu backend's live buffers. Each batch of a shuffled loader is
+    // made by gather and each unshuffled one by slice: both new buffers, which only dispose()
+    // frees in a synchronous loop (the garbage collector's finalizers never get to run in one).
+    const epochs = (loader: DataLoader<{ x: Tensor; y: Tensor }>, n: number, step: (b: { x: Tensor; y: Tensor }) => void) => {
+      for (let e = 0; e < n; e++) for (const b of loader) step(b);
+    };
+
+    it('N epochs keep the live buffers flat with no tidy around the step', () => {
+      const data = dataset();
+      for (const shuffle of [false, true]) {
+        const loader = new DataLoader(data, { batchSize: 3, shuffle, seed: 2 });
+        const before = memory().buffers;
+        let peak = 0;
+        let total = 0;
+        epochs(loader, 20, (b) => {
+          total += Array.from(b.y.dataSync()).reduce((a, v) => a + v, 0);
+          peak = Math.max(peak, memory().buffers - before);
+        });
+        // 20 epochs of the labels 0..9; at most one batch (x and y) and the epoch's order alive at once.
+        expect(total).toBe(20 * 45);
+        expect(peak).toBeLessThanOrEqual(shuffle ? 3 : 2);
+        expect(memory().buffers).toBe(before);
+        expect(Array.from(data.x.dataSync())).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      }
+    });
+
+    it('N epochs keep the live buffers flat with a training step in tidy', () => {
+      const data = dataset();
+      const w = tensor([[0.5]]).requiresGrad_();
+      const loader = new DataLoader(data, { batchSize: 4, shuffle: true, seed: 3 });
+      const step = (b: { x: Tensor; y: Tensor }) =>
+        tidy(() => {
+          // Tensor-only ops: no number constants, whose cache is core's business.
+          b.x.matmul(w).sub(b.y.cast('float32').reshape([-1, 1])).square().sum().backward();
+        });
+      epochs(loader, 1, step); // the first backward gives w its .grad buffer
+      const before = memory().buffers;
+      epochs(loader, 20, step);
+      expect(memory().buffers).toBe(before);
+      // d/dw sum((x w - y)^2) = sum(2 x (x w - y)) with y = x = 0..9: 2 (w - 1) sum(x^2) = -285 per epoch.
+      expect(w.grad!.item()).toBeCloseTo(21 * -285, 6);
+    });
+
+    it('each batch is freed when the next is requested, the last when the iteration ends', () => {
+      const loader = new DataLoader(dataset(), { batchSize: 4 });
+      const it = loader[Symbol.iterator]();
+      const first = it.next().value!;
+      expect(Array.from(first.y.dataSync())).toEqual([0, 1, 2, 3]);
+      const second = it.next().value!;
+      expect(first.x.isDisposed && first.y.isDisposed).toBe(true);
+      expect(Array.from(second.y.dataSync())).toEqual([4, 5, 6, 7]);
+      const third = it.next().value!;
+      expect(it.next().done).toBe(true);
+      expect(third.x.isDisposed && third.y.isDisposed).toBe(true);
+    });
+
+    it('break and an exception in the loop body free the current batch and the epoch order', () => {
+      const loader = new DataLoader(dataset(), { batchSize: 4, shuffle: true });
+      const before = memory().buffers;
+      let seen: { x: Tensor; y: Tensor } | undefined;
+      for (const b of loader) {
+        seen = b;
+        break;
+      }
+      expect(seen!.x.isDisposed && seen!.y.isDisposed).toBe(true);
+      expect(memory().buffers).toBe(before);
+      expect(() => {
+        for (const b of loader) {
+          seen = b;
+          throw new Error('step failed');
+        }
+      }).toThrow('step failed');
+      expect(seen!.x.isDisposed && seen!.y.isDisposed).toBe(true);
+      expect(memory().buffers).toBe(before);
+    });
+
+    it('a batch the user keep()s survives the loader (and an enclosing tidy) until disposed by hand', () => {
+      const loader = new DataLoader(dataset(), { batchSize: 4 });
+      const before = memory().buffers;
+      const keptInTidy: Tensor[] = [];
+      tidy(() => {
+        for (const b of loader) {
+          keptInTidy.push(keep(b.y));
+          b.x.add(b.x);
+        }
+      });
+      const collected = Array.from(loader, (b) => ({ x: b.x, y: keep(b.y) }));
+      // y was kept: its values survive; x was not: freed with its batch.
+      for (const ys of [keptInTidy, collected.map((b) => b.y)]) {
+        expect(ys.map((y) => Array.from(y.dataSync()))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+      }
+      expect(collected.every((b) => b.x.isDisposed)).toBe(true);
+      expect(memory().buffers - before).toBe(6);
+      dispose([keptInTidy, collected]);
+      expect(memory().buffers).toBe(before);
+    });
   });
 
   it('refuses bad options and mismatched tensors', () => {

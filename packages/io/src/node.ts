@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Tensor, ValueError } from '@tsgrad/core';
-import { deserialize, serialize, type Deserialized, type DeserializeOptions, type Metadata } from './safetensors.js';
+import { Tensor, ValueError, tidy } from '@tsgrad/core';
+import { removeStaleTempFiles, writeFileAtomicSync } from './atomic.js';
+import { deserialize, serialize, SafetensorsError, type Deserialized, type DeserializeOptions, type Metadata } from './safetensors.js';
 
 export * from './index.js';
+export { writeFileAtomicSync, removeStaleTempFiles, tempPathFor } from './atomic.js';
 
 /** Anything with a state dict of named tensors: a @tsgrad/layers Module, for one. */
 export interface HasStateDict {
@@ -24,53 +24,35 @@ function toDict(where: string, value: Record<string, Tensor> | Map<string, Tenso
 }
 
 /**
- * Writes `bytes` to `file` atomically: a temporary file in the same directory is written,
- * fsync'ed and renamed over the target, so a crash or a failed write leaves the old file whole.
+ * Saves a dict of tensors, or a module's stateDict(), as a safetensors file, atomically (see
+ * writeFileAtomicSync): the file is always the old or the new complete checkpoint, and temporary
+ * files of saves killed mid-write are removed.
  */
-export function writeFileAtomicSync(file: string, bytes: Uint8Array): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== null) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* already failing: keep the first error */
-      }
-    }
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  // Make the rename itself durable; not every platform can open a directory, so best effort.
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    /* best effort */
-  }
-}
-
-/** Saves a dict of tensors, or a module's stateDict(), as a safetensors file (atomically). */
 export function saveFileSync(file: string, dictOrModule: Record<string, Tensor> | Map<string, Tensor> | HasStateDict, metadata?: Metadata): void {
-  writeFileAtomicSync(file, serialize(toDict('saveFile', dictOrModule), metadata));
+  // A module's stateDict() makes new handles for the save (Module's detach()es each parameter):
+  // tidy frees them, so they cannot hold on to storage the parameters later let go of.
+  const bytes = tidy(() => serialize(toDict('saveFile', dictOrModule), metadata));
+  writeFileAtomicSync(file, bytes);
 }
 
-/** Loads a safetensors file; a bad file throws SafetensorsError and loads nothing. */
+/** Decodes a file's bytes; a SafetensorsError names the file as well as what is wrong in it. */
+function decodeFile(where: string, file: string, bytes: Uint8Array, options: DeserializeOptions): Deserialized {
+  try {
+    return deserialize(bytes, options);
+  } catch (e) {
+    if (!(e instanceof SafetensorsError)) throw e;
+    throw new SafetensorsError(`${where}: ${file} is not a valid safetensors file: ${e.message.replace(/^safetensors: /, '')}`, { cause: e });
+  }
+}
+
+/**
+ * Loads a safetensors file (and removes temporary files that saves of it killed mid-write left).
+ * A bad file (truncated, corrupt header, offsets or shapes that do not match) throws a
+ * SafetensorsError naming the file and the problem, and loads nothing.
+ */
 export function loadFileSync(file: string, options: DeserializeOptions = {}): Deserialized {
-  return deserialize(fs.readFileSync(file), options);
+  removeStaleTempFiles(file);
+  return decodeFile('loadFile', file, fs.readFileSync(file), options);
 }
 
 /** Async saveFileSync (the write itself is synchronous; serialising reads tensors synchronously anyway). */
@@ -78,18 +60,35 @@ export async function saveFile(file: string, dictOrModule: Record<string, Tensor
   saveFileSync(file, dictOrModule, metadata);
 }
 
+/** The asynchronous loadFileSync. */
 export async function loadFile(file: string, options: DeserializeOptions = {}): Promise<Deserialized> {
-  return deserialize(await fs.promises.readFile(file), options);
+  removeStaleTempFiles(file);
+  return decodeFile('loadFile', file, await fs.promises.readFile(file), options);
+}
+
+/**
+ * Copies the tensors into the module, then frees them: loadStateDict() copies values (as
+ * Module.loadStateDict and PyTorch's load_state_dict do), so nothing else holds them, and on
+ * backends whose memory the garbage collector cannot see they would otherwise leak. An
+ * implementation that keeps a loaded tensor itself must keep() it.
+ */
+function loadInto(module: LoadsStateDict, tensors: Record<string, Tensor>): void {
+  try {
+    module.loadStateDict(tensors);
+  } finally {
+    for (const t of Object.values(tensors)) if (!t.isKept) t.dispose();
+  }
 }
 
 /**
  * Loads a safetensors file into anything with loadStateDict() (a @tsgrad/layers Module), which
- * checks the names and shapes. Returns the file's metadata.
+ * checks the names and shapes and copies the values; the loaded tensors are then disposed (a
+ * custom loadStateDict() that stores them must keep() them). Returns the file's metadata.
  */
 export async function loadIntoModule(module: LoadsStateDict, file: string, options: DeserializeOptions = {}): Promise<Metadata | null> {
   if (typeof module?.loadStateDict !== 'function') throw new ValueError('loadIntoModule: the target has no loadStateDict() method.');
   const { tensors, metadata } = await loadFile(file, options);
-  module.loadStateDict(tensors);
+  loadInto(module, tensors);
   return metadata;
 }
 
@@ -97,6 +96,6 @@ export async function loadIntoModule(module: LoadsStateDict, file: string, optio
 export function loadIntoModuleSync(module: LoadsStateDict, file: string, options: DeserializeOptions = {}): Metadata | null {
   if (typeof module?.loadStateDict !== 'function') throw new ValueError('loadIntoModule: the target has no loadStateDict() method.');
   const { tensors, metadata } = loadFileSync(file, options);
-  module.loadStateDict(tensors);
+  loadInto(module, tensors);
   return metadata;
 }

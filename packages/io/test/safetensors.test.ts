@@ -204,8 +204,9 @@ describe('Node files', () => {
       stateDict() {
         return { weight: this.weight };
       },
+      // Copies, as Module.loadStateDict does: loadIntoModule frees the loaded tensors afterwards.
       loadStateDict(dict: Record<string, Tensor>) {
-        this.weight = dict.weight;
+        this.weight.assign(dict.weight);
       },
     };
     saveFileSync(f, module);

@@ -1,4 +1,4 @@
-import { Tensor, ValueError, flatten, uniform, type Generator } from '@tsgrad/core';
+import { DTypeError, Tensor, ValueError, assertInteger, assertTensor, flatten, isFloat, uniform, type Generator } from '@tsgrad/core';
 import { Module } from './module.js';
 import { Linear } from './linear.js';
 
@@ -68,6 +68,8 @@ export class Flatten extends Module {
     readonly endDim = -1,
   ) {
     super();
+    assertInteger('Flatten', 'startDim', startDim);
+    assertInteger('Flatten', 'endDim', endDim);
   }
   forward(x: Tensor): Tensor {
     return flatten(x, this.startDim, this.endDim);
@@ -102,7 +104,12 @@ export class Dropout extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    // Checked before the identity paths below, so eval mode does not pass a bad input through.
+    assertTensor('Dropout', 'the input', x);
     if (!this.training || this.p === 0) return x;
+    if (!isFloat(x.dtype) && this.p < 1) {
+      throw new DTypeError(`Dropout: the input is ${x.dtype}, but scaling the kept elements by 1/(1-p) needs a float tensor; cast it with .cast("float32").`);
+    }
     if (this.p === 1) return x.mul(0);
     const u = uniform(x.shape, 0, 1, { dtype: x.dtype, backend: x.backend.name, generator: this.generator });
     // Keep where u >= p: probability 1 - p.

@@ -1,4 +1,4 @@
-import { Tensor, ValueError, DTypeError, full, isFloat, noGrad, normal, uniform, type Generator } from '@tsgrad/core';
+import { Tensor, ValueError, DTypeError, assertTensor, fitValue, full, isFloat, noGrad, normal, uniform, type Generator } from '@tsgrad/core';
 
 /**
  * In-place initialisers, PyTorch's torch.nn.init: each draws new values with core's seeded
@@ -16,8 +16,12 @@ export type FanMode = 'fanIn' | 'fanOut' | 'fan_in' | 'fan_out';
 
 const shapeText = (t: Tensor) => `[${t.shape.join(', ')}]`;
 
+function requireTensor(op: string, t: Tensor): void {
+  assertTensor(op, 'the tensor to initialise', t);
+}
+
 function requireFloatTensor(op: string, t: Tensor): void {
-  if (!(t instanceof Tensor)) throw new ValueError(`${op}: expected a Tensor to initialise, got ${typeof t}.`);
+  requireTensor(op, t);
   if (!isFloat(t.dtype)) throw new DTypeError(`${op}: random values need a float tensor, got ${t.dtype} (shape ${shapeText(t)}).`);
 }
 
@@ -43,24 +47,31 @@ export function normal_(t: Tensor, mean = 0, std = 1, options: InitOptions = {})
 
 /** Fills `t` with `value`. */
 export function constant_(t: Tensor, value: number): Tensor {
-  if (!(t instanceof Tensor)) throw new ValueError(`constant_: expected a Tensor to initialise, got ${typeof t}.`);
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`constant_: the value must be a number, got ${String(value)}.`);
+  return fillWith('constant_', t, value);
+}
+
+function fillWith(op: string, t: Tensor, value: number): Tensor {
+  requireTensor(op, t);
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`${op}: the value must be a number, got ${String(value)}.`);
+  // Named here rather than by full(): 3e9 does not fit an int32 tensor, 2 does not fit a bool one.
+  value = fitValue(op, value, t.dtype, 'the value');
   return write(t, full(t.shape, value, { dtype: t.dtype, backend: t.backend.name }));
 }
 export function zeros_(t: Tensor): Tensor {
-  return constant_(t, 0);
+  return fillWith('zeros_', t, 0);
 }
 export function ones_(t: Tensor): Tensor {
-  return constant_(t, 1);
+  return fillWith('ones_', t, 1);
 }
 
 /**
  * [fanIn, fanOut] of a weight, as PyTorch computes them: a [out, in, ...kernel] tensor has
  * fanIn = in·prod(kernel) and fanOut = out·prod(kernel). Needs at least 2 dimensions.
  */
-export function calculateFanInAndFanOut(t: Tensor): [number, number] {
+export function calculateFanInAndFanOut(t: Tensor, op = 'calculateFanInAndFanOut'): [number, number] {
+  assertTensor(op, 'the tensor', t);
   if (t.rank < 2) {
-    throw new ValueError(`fan in and fan out cannot be computed for a tensor of shape ${shapeText(t)}: it needs at least 2 dimensions ([out, in, ...]).`);
+    throw new ValueError(`${op}: fan in and fan out cannot be computed for a tensor of shape ${shapeText(t)}: it needs at least 2 dimensions ([out, in, ...]).`);
   }
   let receptive = 1;
   for (let i = 2; i < t.rank; i++) receptive *= t.shape[i];
@@ -93,18 +104,24 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
+function xavierFans(op: string, t: Tensor, gain: number): [number, number] {
+  requireFloatTensor(op, t);
+  if (typeof gain !== 'number' || !Number.isFinite(gain) || gain < 0) throw new ValueError(`${op}: gain must be a finite number >= 0, got ${String(gain)}.`);
+  const fans = calculateFanInAndFanOut(t, op);
+  if (fans[0] + fans[1] === 0) throw new ValueError(`${op}: the tensor of shape ${shapeText(t)} has no element, so fanIn + fanOut is 0 and no scale can be derived.`);
+  return fans;
+}
+
 /** Xavier/Glorot uniform: U(±gain·√(6 / (fanIn + fanOut))). */
 export function xavierUniform_(t: Tensor, gain = 1, options: InitOptions = {}): Tensor {
-  requireFloatTensor('xavierUniform_', t);
-  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const [fanIn, fanOut] = xavierFans('xavierUniform_', t, gain);
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -bound, bound, options);
 }
 
 /** Xavier/Glorot normal: N(0, gain²·2 / (fanIn + fanOut)). */
 export function xavierNormal_(t: Tensor, gain = 1, options: InitOptions = {}): Tensor {
-  requireFloatTensor('xavierNormal_', t);
-  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const [fanIn, fanOut] = xavierFans('xavierNormal_', t, gain);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
 }
 
@@ -120,7 +137,7 @@ export interface KaimingOptions extends InitOptions {
 function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
   requireFloatTensor(op, t);
   const mode = options.mode ?? 'fanIn';
-  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t, op);
   let fan: number;
   if (mode === 'fanIn' || mode === 'fan_in') fan = fanIn;
   else if (mode === 'fanOut' || mode === 'fan_out') fan = fanOut;

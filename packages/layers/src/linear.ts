@@ -1,4 +1,4 @@
-import { Tensor, DTypeError, ShapeError, ValueError, isFloat, linear, uniform, type DType, type Generator } from '@tsgrad/core';
+import { Tensor, DisposedError, DTypeError, ShapeError, ValueError, isFloat, linear, uniform, type DType, type Generator } from '@tsgrad/core';
 import { Module, parameter } from './module.js';
 
 export interface LinearOptions {
@@ -29,7 +29,9 @@ export class Linear extends Module {
     for (const [what, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(n) || n < 0) throw new ValueError(`Linear: ${what} must be a non-negative integer, got ${n}.`);
     }
+    if (typeof options !== 'object' || options === null) throw new ValueError(`Linear: options must be an object such as { bias: false }, got ${String(options)}.`);
     const dtype = options.dtype ?? 'float32';
+    if (options.bias !== undefined && typeof options.bias !== 'boolean') throw new ValueError(`Linear: options.bias must be true or false, got ${JSON.stringify(options.bias)}.`);
     if (!isFloat(dtype)) throw new DTypeError(`Linear: parameters must be float32 or float64, got dtype ${JSON.stringify(dtype)}.`);
     const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
     const opts = { dtype, backend: options.backend, generator: options.generator };
@@ -46,6 +48,14 @@ export class Linear extends Module {
    * backends with a fused kernel run the pair in one pass.
    */
   forwardActivated(x: Tensor, activation: 'none' | 'relu'): Tensor {
+    if (!(x instanceof Tensor)) throw new ValueError(`${this.describe()}: the input must be a Tensor, got ${x === null ? 'null' : typeof x}; make one with tensor(...).`);
+    if (x.isDisposed) throw new DisposedError(`${this.describe()}: the input tensor (shape [${x.shape.join(', ')}]) has been disposed; keep it alive with keep(t) or create it inside the step.`);
+    if (x.dtype !== this.weight.dtype) {
+      // The input is what to cast: casting the parameters would cut them from training.
+      throw new DTypeError(
+        `${this.describe()}: the input is ${x.dtype} but the parameters are ${this.weight.dtype}; cast the input with x.cast("${this.weight.dtype}").`,
+      );
+    }
     const features = x.rank === 0 ? undefined : x.shape[x.rank - 1];
     if (features !== this.inFeatures) {
       throw new ShapeError(

@@ -1,4 +1,4 @@
-import { Tensor, DTypeError, ShapeError, ValueError, arange, isFloat, where } from '@tsgrad/core';
+import { Tensor, DisposedError, DTypeError, ShapeError, ValueError, isFloat, where } from '@tsgrad/core';
 
 /**
  * Losses as functions of (input, target), PyTorch's torch.nn.functional losses. Shapes must match
@@ -23,6 +23,7 @@ function checkReduction(op: string, r: unknown): Reduction {
 
 function checkTensor(op: string, what: string, t: unknown): asserts t is Tensor {
   if (!(t instanceof Tensor)) throw new ValueError(`${op}: ${what} must be a Tensor, got ${t === null ? 'null' : typeof t}.`);
+  if (t.isDisposed) throw new DisposedError(`${op}: ${what} (shape ${fmt(t.shape)}) has been disposed; keep it alive with keep(t) or compute the loss inside the tidy() that made it.`);
 }
 
 function checkFloat(op: string, what: string, t: Tensor): void {
@@ -79,7 +80,10 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Opt
   const d = input.sub(target);
   const a = d.abs();
   if (beta === 0) return reduce(a, reduction);
-  return reduce(where(a.lt(beta), d.mul(d).mul(0.5 / beta), a.sub(0.5 * beta)), reduction);
+  const quadratic = a.lt(beta);
+  // The square sees 0 outside its branch: an infinite d would send 0·∞ = NaN into the gradient.
+  const dq = where(quadratic, d, 0);
+  return reduce(where(quadratic, dq.mul(dq).mul(0.5 / beta), a.sub(0.5 * beta)), reduction);
 }
 
 export interface HuberOptions extends ReductionOptions {
@@ -95,7 +99,10 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberOptions =
   checkPair('huberLoss', input, target);
   const d = input.sub(target);
   const a = d.abs();
-  return reduce(where(a.le(delta), d.mul(d).mul(0.5), a.sub(0.5 * delta).mul(delta)), reduction);
+  const quadratic = a.le(delta);
+  // As in smoothL1Loss: the square never sees an infinite d, whose masked gradient would be NaN.
+  const dq = where(quadratic, d, 0);
+  return reduce(where(quadratic, dq.mul(dq).mul(0.5), a.sub(0.5 * delta).mul(delta)), reduction);
 }
 
 export interface WeightOptions extends ReductionOptions {
@@ -114,11 +121,15 @@ function applyWeight(op: string, loss: Tensor, weight: Tensor | undefined, input
   return loss.mul(weight);
 }
 
-/** Checks that every value lies in [lo, hi] (one small read), refusing with the first offender. */
+/**
+ * Checks that every value but NaN lies in [lo, hi] (one small read), refusing with the range
+ * found. NaN passes, to come out as a NaN loss: a diverging run must show NaN.
+ */
 function checkRange(op: string, what: string, t: Tensor, lo: number, hi: number): void {
   if (t.size === 0) return;
-  const min = t.min().item();
-  const max = t.max().item();
+  const nan = t.ne(t);
+  const min = where(nan, Infinity, t).min().item();
+  const max = where(nan, -Infinity, t).max().item();
   if (!(min >= lo && max <= hi)) {
     throw new ValueError(`${op}: every ${what} must lie in [${lo}, ${hi}], but the ${what} ranges over [${min}, ${max}]. ${op === 'bceLoss' ? 'Apply sigmoid first, or use bceWithLogitsLoss on the raw scores.' : ''}`.trim());
   }
@@ -126,8 +137,9 @@ function checkRange(op: string, what: string, t: Tensor, lo: number, hi: number)
 
 /**
  * Binary cross-entropy of probabilities: -(y·log x + (1-y)·log(1-x)), each log clamped to
- * >= -100 as PyTorch does so that x = 0 or 1 gives a finite loss. Inputs outside [0, 1] are refused.
- * Where a log is clamped its gradient is 0. For raw scores prefer bceWithLogitsLoss (more stable).
+ * >= -100 as PyTorch does so that x = 0 or 1 gives a finite loss. Inputs outside [0, 1] are
+ * refused (ValueError); a NaN input gives a NaN loss (PyTorch refuses it; the floor never turns it
+ * into 100). Where a log is clamped its gradient is 0. For raw scores prefer bceWithLogitsLoss.
  */
 export function bceLoss(input: Tensor, target: Tensor, options: WeightOptions = {}): Tensor {
   const reduction = checkReduction('bceLoss', options.reduction);
@@ -135,8 +147,9 @@ export function bceLoss(input: Tensor, target: Tensor, options: WeightOptions = 
   checkRange('bceLoss', 'input probability', input, 0, 1);
   const clampedLog = (p: Tensor) => {
     // log on a safe argument: a masked log(0) would still send 0·∞ = NaN into the gradient.
-    const positive = p.gt(0);
-    return where(positive, where(positive, p, 1).log().clamp(-100), -100);
+    // Selected on p = 0 (not on p > 0), so that a NaN p stays NaN rather than becoming the floor.
+    const zero = p.eq(0);
+    return where(zero, -100, where(zero, 1, p).log().clamp(-100));
   };
   const logX = clampedLog(input);
   const log1mX = clampedLog(input.neg().add(1));
@@ -151,7 +164,7 @@ export interface BCEWithLogitsOptions extends WeightOptions {
 
 /**
  * Binary cross-entropy of logits, stable for any input:
- * max(x, 0) - x·y + log1p(e^-|x|); with posWeight p:
+ * (1 - y)·x + max(-x, 0) + log1p(e^-|x|); with posWeight p:
  * (1 - y)·x + (1 + (p - 1)·y)·(log1p(e^-|x|) + max(-x, 0)).
  */
 export function bceWithLogitsLoss(input: Tensor, target: Tensor, options: BCEWithLogitsOptions = {}): Tensor {
@@ -161,7 +174,9 @@ export function bceWithLogitsLoss(input: Tensor, target: Tensor, options: BCEWit
   const softplusOfNegAbs = input.abs().neg().exp().log1p();
   let loss: Tensor;
   if (options.posWeight === undefined) {
-    loss = input.maximum(0).sub(input.mul(target)).add(softplusOfNegAbs);
+    // PyTorch's arrangement, (1 - y)·x + max(-x, 0) + log1p(e^-|x|), so that infinite logits give
+    // its values (x = +inf, y = 0: inf; y = 1: NaN from 0·inf) rather than other NaNs.
+    loss = target.neg().add(1).mul(input).add(input.neg().maximum(0)).add(softplusOfNegAbs);
   } else {
     const pw = options.posWeight;
     checkTensor(op, 'posWeight', pw);
@@ -191,7 +206,7 @@ export interface CrossEntropyOptions extends NLLOptions {
  * Normalises [C] / [N, C, ...] inputs with [] / [N, ...] targets to a batched form, and checks
  * class-index targets: int32, the input's shape without the class axis, each in [0, C) or ignoreIndex.
  */
-function checkIndexTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number): { x: Tensor; t: Tensor; classes: number } {
+function checkIndexTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number): { x: Tensor; t: Tensor; classes: number; values: ArrayLike<number> } {
   if (target.dtype !== 'int32') {
     throw new DTypeError(`${op}: class-index targets must be int32, got ${target.dtype} (shape ${fmt(target.shape)}); cast them with .cast("int32").`);
   }
@@ -211,17 +226,24 @@ function checkIndexTargets(op: string, input: Tensor, target: Tensor, ignoreInde
       throw new ValueError(`${op}: target class ${v[i]} at position ${i} is out of range for ${classes} classes; class indices must lie in [0, ${classes - 1}] (or equal ignoreIndex ${ignoreIndex}).`);
     }
   }
-  return { x, t, classes };
+  return { x, t, classes, values: v };
 }
 
-/** A float mask [N, C, ...] with 1 at each target's class (all zeros where the target is ignored). */
-function oneHot(t: Tensor, classes: number, like: Tensor, ignoreIndex: number): Tensor {
-  const shape = [1, classes, ...t.shape.slice(1).map(() => 1)];
-  const ids = arange(0, classes, 1, { dtype: 'int32', backend: like.backend.name }).reshape(shape);
-  const mask = t.unsqueeze(1).eq(ids).cast(like.dtype);
-  // An ignoreIndex outside [0, C) never matches a class; one inside must be masked out explicitly.
-  if (ignoreIndex >= 0 && ignoreIndex < classes) return mask.mul(t.ne(ignoreIndex).cast(like.dtype).unsqueeze(1));
-  return mask;
+/**
+ * x[n, t[n, ...], ...] for scores x [N, C, ...] and class indices t [N, ...] (whose values are
+ * `values`), picked by index as PyTorch's nll_loss does: a product with a one-hot mask would turn
+ * a -Infinity log-probability of another class into 0·(-Infinity) = NaN. Ignored targets pick
+ * class 0 (masked out afterwards by `valid`). The gradient reaches the picked scores only.
+ */
+function pickTargets(x: Tensor, t: Tensor, values: ArrayLike<number>, ignoreIndex: number): { picked: Tensor; valid: Tensor } {
+  const classes = x.shape[1];
+  const rows = t.size;
+  // Classes last ([N, ..., C]): flat row m then holds the scores of target m (t's flat order).
+  const last = x.rank === 2 ? x : x.permute([0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1]);
+  const index = new Array<number>(rows);
+  for (let m = 0; m < rows; m++) index[m] = m * classes + (values[m] === ignoreIndex ? 0 : values[m]);
+  const picked = last.reshape([rows * classes]).gather(index).reshape(t.shape as number[]);
+  return { picked, valid: t.ne(ignoreIndex) };
 }
 
 function checkLogits(op: string, input: Tensor): void {
@@ -246,16 +268,18 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {})
   checkIgnoreIndex(op, ignoreIndex);
   checkLogits(op, input);
   checkTensor(op, 'target', target);
-  const { x, t, classes } = checkIndexTargets(op, input, target, ignoreIndex);
-  const mask = oneHot(t, classes, x, ignoreIndex);
-  const losses = x.mul(mask).sum(1).neg();
-  return reduceIndexed(losses, mask, reduction, input.rank === 1);
+  const { x, t, values } = checkIndexTargets(op, input, target, ignoreIndex);
+  const { picked, valid } = pickTargets(x, t, values, ignoreIndex);
+  // where, not a product with the mask: an ignored row may pick -Infinity.
+  const losses = where(valid, picked.neg(), 0);
+  return reduceIndexed(losses, valid, reduction, input.rank === 1);
 }
 
-function reduceIndexed(losses: Tensor, mask: Tensor, reduction: Reduction, unbatched: boolean): Tensor {
+/** 'mean' divides by the number of targets not ignored (NaN when there are none, as PyTorch). */
+function reduceIndexed(losses: Tensor, valid: Tensor, reduction: Reduction, unbatched: boolean): Tensor {
   if (reduction === 'none') return unbatched ? losses.reshape([]) : losses;
   if (reduction === 'sum') return losses.sum();
-  return losses.sum().div(mask.sum());
+  return losses.sum().div(valid.cast(losses.dtype).sum());
 }
 
 /**
@@ -263,6 +287,10 @@ function reduceIndexed(losses: Tensor, mask: Tensor, reduction: Reduction, unbat
  * the class axis. Targets are either int32 class indices ([] or [N, ...], ignoreIndex honoured) or
  * class probabilities of the input's own shape. labelSmoothing ε mixes the targets with the
  * uniform distribution. 'mean' divides by the non-ignored targets (indices) or by N·... (probabilities).
+ * Class indices pick their log-probability by index, as PyTorch does, so a -Infinity logit of
+ * another class is harmless: [[2, -Infinity, 0]] with target [0] gives log(1 + e^-2). With
+ * probability targets a class of probability 0 whose logit is -Infinity gives a NaN loss
+ * (0·log 0, PyTorch 1.13 gives the same NaN; its gradient stays finite): use class indices there.
  */
 export function crossEntropyLoss(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const op = 'crossEntropyLoss';
@@ -290,15 +318,14 @@ export function crossEntropyLoss(input: Tensor, target: Tensor, options: CrossEn
     return reduce(losses, reduction);
   }
 
-  const { x, t } = checkIndexTargets(op, input, target, ignoreIndex);
+  const { x, t, values } = checkIndexTargets(op, input, target, ignoreIndex);
   const logp = x.logSoftmax(1);
-  const mask = oneHot(t, classes, x, ignoreIndex);
-  let losses = logp.mul(mask).sum(1).neg();
+  const { picked, valid } = pickTargets(logp, t, values, ignoreIndex);
+  let losses = picked.neg();
   if (eps > 0) {
-    // ε·(mean over classes of -log p), only where the target is not ignored.
-    const valid = mask.sum(1);
-    const smooth = logp.sum(1).neg().mul(valid).mul(eps / classes);
-    losses = losses.mul(1 - eps).add(smooth);
+    // PyTorch's (1 - ε)·nll + (ε/C)·Σ_c -log p_c: infinite when some logit is -Infinity, as there.
+    losses = losses.mul(1 - eps).add(logp.sum(1).neg().mul(eps / classes));
   }
-  return reduceIndexed(losses, mask, reduction, input.rank === 1);
+  // Ignored targets contribute an exact 0 (where: their row may hold -Infinity).
+  return reduceIndexed(where(valid, losses, 0), valid, reduction, input.rank === 1);
 }

@@ -1,5 +1,5 @@
 import { full, type Tensor } from '@tsgrad/core';
-import { Optimizer, checkRange, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkRange, type ParamGroup, type Params, optionsOf } from './optimizer.js';
 
 export interface AdagradOptions {
   lr: number;
@@ -19,12 +19,12 @@ export type AdagradState = { step: number; sum: Tensor };
 export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
     super('Adagrad', params, {
-      lr: options.lr ?? 1e-2,
-      lrDecay: options.lrDecay ?? 0,
-      weightDecay: options.weightDecay ?? 0,
-      initialAccumulatorValue: options.initialAccumulatorValue ?? 0,
-      eps: options.eps ?? 1e-10,
-      maximize: options.maximize ?? false,
+      lr: optionsOf('Adagrad', options).lr ?? 1e-2,
+      lrDecay: optionsOf('Adagrad', options).lrDecay ?? 0,
+      weightDecay: optionsOf('Adagrad', options).weightDecay ?? 0,
+      initialAccumulatorValue: optionsOf('Adagrad', options).initialAccumulatorValue ?? 0,
+      eps: optionsOf('Adagrad', options).eps ?? 1e-10,
+      maximize: optionsOf('Adagrad', options).maximize ?? false,
     });
     // PyTorch creates the accumulator at construction, so a state dict saved before the first
     // step already holds it.

@@ -1,6 +1,6 @@
 import { keep, zerosLike, type Tensor } from '@tsgrad/core';
 import { ValueError } from '@tsgrad/core';
-import { Optimizer, checkRange, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkRange, type ParamGroup, type Params, optionsOf } from './optimizer.js';
 
 export interface AdamOptions {
   lr: number;
@@ -78,12 +78,12 @@ function adamUpdate(opt: { stateOf: (p: Tensor, init: () => AdamState) => AdamSt
 export class Adam extends Optimizer<AdamOptions, AdamState> {
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super('Adam', params, {
-      lr: options.lr ?? 1e-3,
-      betas: options.betas ?? [0.9, 0.999],
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      amsgrad: options.amsgrad ?? false,
-      maximize: options.maximize ?? false,
+      lr: optionsOf('Adam', options).lr ?? 1e-3,
+      betas: optionsOf('Adam', options).betas ?? [0.9, 0.999],
+      eps: optionsOf('Adam', options).eps ?? 1e-8,
+      weightDecay: optionsOf('Adam', options).weightDecay ?? 0,
+      amsgrad: optionsOf('Adam', options).amsgrad ?? false,
+      maximize: optionsOf('Adam', options).maximize ?? false,
     });
   }
   protected validate(o: AdamOptions): void {
@@ -98,12 +98,12 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
 export class AdamW extends Optimizer<AdamOptions, AdamState> {
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super('AdamW', params, {
-      lr: options.lr ?? 1e-3,
-      betas: options.betas ?? [0.9, 0.999],
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 1e-2,
-      amsgrad: options.amsgrad ?? false,
-      maximize: options.maximize ?? false,
+      lr: optionsOf('AdamW', options).lr ?? 1e-3,
+      betas: optionsOf('AdamW', options).betas ?? [0.9, 0.999],
+      eps: optionsOf('AdamW', options).eps ?? 1e-8,
+      weightDecay: optionsOf('AdamW', options).weightDecay ?? 1e-2,
+      amsgrad: optionsOf('AdamW', options).amsgrad ?? false,
+      maximize: optionsOf('AdamW', options).maximize ?? false,
     });
   }
   protected validate(o: AdamOptions): void {

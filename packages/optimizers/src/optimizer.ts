@@ -1,4 +1,4 @@
-import { Tensor, ValueError, AutogradError, enableGrad, keep, noGrad, tidy } from '@tsgrad/core';
+import { Tensor, ValueError, AutogradError, enableGrad, keep, noGrad, tidy, trainingStep } from '@tsgrad/core';
 
 /** Hyperparameters every optimizer has; the others are per optimizer. */
 export interface BaseOptions {
@@ -54,6 +54,10 @@ export abstract class Optimizer<O extends BaseOptions, S extends ParamState = Pa
   ) {
     this.validate(defaults);
     this.defaults = { ...defaults };
+    // A string is iterable too ("abc" would be three bad parameters): ask for a real collection.
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new ValueError(`${name}: params must be an array (or iterable) of tensors or parameter groups, got ${params === null ? 'null' : typeof params}; pass model.parameters().`);
+    }
     const items = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
     if (items.length === 0) {
       throw new ValueError(`${name}: got an empty parameter list; pass the tensors to optimize, e.g. model.parameters().`);
@@ -125,6 +129,9 @@ export abstract class Optimizer<O extends BaseOptions, S extends ParamState = Pa
         for (const g of this.paramGroups) this.updateGroup(g);
       }),
     );
+    // Tells the user once, naming tidy(), when a loop leaks on a backend the GC cannot reclaim.
+    const first = this.paramGroups[0]?.params[0];
+    if (first !== undefined && !first.isDisposed) trainingStep(first.backend);
     return loss;
   }
 
@@ -207,6 +214,15 @@ export abstract class Optimizer<O extends BaseOptions, S extends ParamState = Pa
     this.state.clear();
     for (const [p, s] of restored) this.state.set(p, s);
   }
+}
+
+/** The options argument of an optimizer: an object (undefined is {}), never null or a number. */
+export function optionsOf<T extends object>(name: string, options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ValueError(`${name}: options must be an object such as { lr: 0.01 }, got ${options === null ? 'null' : typeof options}.`);
+  }
+  return options;
 }
 
 /** Throws unless `value` is a finite number >= 0 (or within [0, 1) with `belowOne`). */

@@ -1,5 +1,5 @@
 import { zerosLike, keep, type Tensor } from '@tsgrad/core';
-import { Optimizer, checkRange, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkRange, type ParamGroup, type Params, optionsOf } from './optimizer.js';
 
 export interface RMSpropOptions {
   lr: number;
@@ -27,13 +27,13 @@ export type RMSpropState = {
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
     super('RMSprop', params, {
-      lr: options.lr ?? 1e-2,
-      alpha: options.alpha ?? 0.99,
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      momentum: options.momentum ?? 0,
-      centered: options.centered ?? false,
-      maximize: options.maximize ?? false,
+      lr: optionsOf('RMSprop', options).lr ?? 1e-2,
+      alpha: optionsOf('RMSprop', options).alpha ?? 0.99,
+      eps: optionsOf('RMSprop', options).eps ?? 1e-8,
+      weightDecay: optionsOf('RMSprop', options).weightDecay ?? 0,
+      momentum: optionsOf('RMSprop', options).momentum ?? 0,
+      centered: optionsOf('RMSprop', options).centered ?? false,
+      maximize: optionsOf('RMSprop', options).maximize ?? false,
     });
   }
 

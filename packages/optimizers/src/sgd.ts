@@ -1,6 +1,6 @@
 import type { Tensor } from '@tsgrad/core';
 import { ValueError } from '@tsgrad/core';
-import { Optimizer, checkRange, cloneTensor, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkRange, cloneTensor, type ParamGroup, type Params, optionsOf } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -23,12 +23,12 @@ export type SGDState = { momentumBuffer: Tensor | null };
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> & { lr?: number } = {}) {
     super('SGD', params, {
-      lr: options.lr ?? 1e-3,
-      momentum: options.momentum ?? 0,
-      dampening: options.dampening ?? 0,
-      weightDecay: options.weightDecay ?? 0,
-      nesterov: options.nesterov ?? false,
-      maximize: options.maximize ?? false,
+      lr: optionsOf('SGD', options).lr ?? 1e-3,
+      momentum: optionsOf('SGD', options).momentum ?? 0,
+      dampening: optionsOf('SGD', options).dampening ?? 0,
+      weightDecay: optionsOf('SGD', options).weightDecay ?? 0,
+      nesterov: optionsOf('SGD', options).nesterov ?? false,
+      maximize: optionsOf('SGD', options).maximize ?? false,
     });
   }
 

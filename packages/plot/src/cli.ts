@@ -8,6 +8,8 @@ const usage = `tsgrad-plot: the live dashboard for tsgrad training plots
 
   tsgrad-plot [--port 8097] [--host 127.0.0.1] [--dir ~/.tsgrad-plot] [--token T] [--no-save]
 
+  --port     port to listen on (default 8097; 0 picks a free one). Clients find it through
+             new PlotClient({ url }) or TSGRAD_PLOT_URL=http://127.0.0.1:PORT
   --host     address to bind; anything but loopback needs --token (or TSGRAD_PLOT_TOKEN)
   --token    a secret every request must carry; open the page as http://HOST:PORT/?token=T
   --dir      where environments are saved and found again after a restart

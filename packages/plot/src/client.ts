@@ -19,6 +19,7 @@ import {
   type WindowMessage,
 } from './messages.js';
 import { toVector, type Vector } from './data.js';
+import type { WindowOptions } from './specs.js';
 
 export interface PlotClientOptions {
   /** The dashboard (default http://127.0.0.1:8097, or TSGRAD_PLOT_URL). */
@@ -44,7 +45,8 @@ function envVar(name: string): string | undefined {
  * Sends windows to a running `tsgrad-plot` dashboard. Calls return at once and never throw for
  * network trouble: messages are queued, coalesced and sent in order, one request at a time. When
  * the dashboard is not running the client says so once and drops plots; training goes on.
- * Await `flush()` to wait until everything queued has been delivered (or dropped).
+ * Await `flush()` to wait until everything queued has been delivered (or dropped); a server
+ * with a `dir` answers only once what it got is on disk.
  */
 export class PlotClient {
   readonly url: string;
@@ -80,10 +82,21 @@ export class PlotClient {
   /** Sends prepared messages (e.g. from fittedCurveMessages) to this client's environment. */
   send(messages: WindowMessage[]): void { this.enqueue(messages); }
 
-  /** Appends points to a line window's trace: the training-loop call, e.g. append('loss', [loss], { x: [epoch] }). */
-  append(win: string, y: Vector, options: { x?: Vector; name?: string } = {}): void {
+  /**
+   * Appends points to a line window's trace: the training-loop call, e.g.
+   * `append('loss', [loss], { x: [epoch], opts: { title: 'L1 loss', xlabel: 'epoch', ylabel: 'loss' } })`.
+   * `opts` (title, axis titles, size) apply to the window from then on: give them once, with the
+   * first point.
+   */
+  append(win: string, y: Vector, options: { x?: Vector; name?: string; opts?: WindowOptions } = {}): void {
     const ys = toVector('append', 'y', y);
-    this.line(win, { y: ys, ...(options.x !== undefined ? { x: toVector('append', 'x', options.x) } : {}), name: options.name ?? 'y', update: 'append' });
+    this.line(win, {
+      y: ys,
+      ...(options.x !== undefined ? { x: toVector('append', 'x', options.x) } : {}),
+      ...(options.opts !== undefined ? { opts: options.opts } : {}),
+      name: options.name ?? 'y',
+      update: 'append',
+    });
   }
 
   /** Resolves once every message queued so far has been sent or dropped. */

@@ -1,5 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { ValueError } from '@tsgrad/core';
 import { Resvg } from '@resvg/resvg-js';
 import { parse, View } from 'vega';
@@ -42,11 +42,52 @@ export async function toPng(plot: Drawable, options: { scale?: number } = {}): P
 }
 
 // Written beside the target and renamed over it, so a reader never sees half a file.
+/**
+ * Writes `data` to `path` so that a reader sees the old file or the whole new one: a temporary
+ * file beside it, fsync'ed, then renamed over it. The temporary file is removed if the write
+ * fails, and temporary files left by processes that were killed mid-write (their pid is gone)
+ * are removed by the next write to the same path, so none survives for good.
+ */
 async function atomicWrite(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  await removeOrphans(dir, basename(path));
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Temporary files `<name>.<pid>.<random>.tmp` whose writer process no longer exists. */
+async function removeOrphans(dir: string, name: string): Promise<void> {
+  const prefix = `${name}.`;
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[a-z0-9]+\.tmp$/.exec(entry.slice(prefix.length));
+    if (m === null || isAlive(Number(m[1]))) continue;
+    await unlink(join(dir, entry)).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function saveSvg(plot: Drawable, path: string): Promise<string> {

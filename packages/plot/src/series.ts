@@ -24,6 +24,9 @@ export class Series {
   }
 
   clear(): void {
+    // New arrays rather than overwriting: a snapshot() taken before keeps its points.
+    this.xs = new Float64Array(64);
+    this.ys = new Float64Array(64);
     this.n = 0;
     this.bucketCount = 0;
     this.width = 1;
@@ -125,6 +128,15 @@ export class Series {
   /** Every point, for saving. */
   all(): { x: number[]; y: number[] } {
     return { x: Array.from(this.xs.subarray(0, this.n)), y: Array.from(this.ys.subarray(0, this.n)) };
+  }
+
+  /**
+   * Every point, as views that later changes never alter, taken in O(1): a point once written is
+   * never rewritten (appends write past the end, growth copies into new arrays, clear() starts new
+   * ones). What the dashboard's store serialises in the background. Do not write into them.
+   */
+  snapshot(): { x: Float64Array; y: Float64Array } {
+    return { x: this.xs.subarray(0, this.n), y: this.ys.subarray(0, this.n) };
   }
 
   /** The x that an append without x continues from (Visdom counts from 0). */

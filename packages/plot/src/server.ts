@@ -1,6 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { TsgradError, ValueError } from '@tsgrad/core';
 import { graphToSvg } from './graph.js';
 import { parseMessage, type WindowMessage } from './messages.js';
+import { ENV_NAME, EnvStore, type StorageStats } from './store.js';
 import { Env, type PlotWindow } from './window.js';
 
 export interface ServerOptions {
@@ -18,8 +18,15 @@ export interface ServerOptions {
   port?: number;
   /** When set, every request must carry it (Authorization: Bearer, ?token=, or the cookie the page gets). */
   token?: string;
-  /** Directory where environments are saved (one JSON file each); none: kept in memory only. */
+  /**
+   * Directory where environments are saved; none: kept in memory only. Each environment is a
+   * snapshot (`<env>.json`) plus a log of what was appended since (`<env>.<n>.jsonl`): an append
+   * is answered only once its log line is on disk (fsync'ed), and the log is folded into the
+   * snapshot in the background.
+   */
   dir?: string;
+  /** Fold an environment's log into its snapshot once the log is larger than this and than the snapshot (default 4 MiB). */
+  compactAfterBytes?: number;
   /** Largest request body accepted, in bytes (default 8 MiB); larger ones get 413. */
   maxBodyBytes?: number;
   /** Where the server reports saves that failed and files it could not load (default console.warn). */
@@ -31,11 +38,12 @@ export interface PlotServer {
   readonly url: string;
   readonly port: number;
   readonly envs: Map<string, Env>;
-  /** Stops serving, ends live connections and writes pending saves. */
+  /** What saving has written so far (all zero without `dir`): bytes per append stay the size of the append. */
+  readonly storage: Readonly<StorageStats>;
+  /** Stops serving, ends live connections and waits for pending saves. */
   close(): Promise<void>;
 }
 
-const ENV_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|::1|\[::1\])$/i;
 const COOKIE = 'tsgrad_plot_token';
 
@@ -97,59 +105,15 @@ export async function startServer(options: ServerOptions = {}): Promise<PlotServ
   const allStreams = new Set<ServerResponse>();
 
   // ---- persistence ---------------------------------------------------------------------------
-  const fileOf = (env: string) => join(dir!, `${env}.json`);
-  if (dir) {
-    await mkdir(dir, { recursive: true });
-    for (const f of await readdir(dir)) {
-      // A .tmp file is a write that never finished (the server was killed): the .json beside it is intact.
-      if (f.endsWith('.tmp')) {
-        await unlink(join(dir, f)).catch(() => undefined);
-        continue;
-      }
-      if (!f.endsWith('.json')) continue;
-      const name = f.slice(0, -5);
-      if (!ENV_NAME.test(name)) continue;
-      try {
-        const saved = JSON.parse(await readFile(join(dir, f), 'utf8')) as { env?: unknown; messages?: unknown };
-        if (!Array.isArray(saved.messages)) throw new ValueError('no messages array');
-        const env = new Env(name);
-        saved.messages.forEach((m, i) => env.apply(parseMessage(m, i)));
-        envs.set(name, env);
-      } catch (e) {
-        log(`tsgrad-plot: could not load ${join(dir, f)} (${(e as Error).message}); it is left as it is`);
-      }
+  const store = dir ? await EnvStore.open(dir, envs, { log, ...(options.compactAfterBytes !== undefined ? { compactAfterBytes: options.compactAfterBytes } : {}) }) : null;
+  const noStats: StorageStats = { appends: 0, logBytes: 0, commits: 0, compactions: 0, snapshotBytes: 0 };
+  const saved = async (what: Promise<void>) => {
+    try {
+      await what;
+    } catch (e) {
+      log(`tsgrad-plot: ${(e as Error).message}`);
+      throw new HttpError(503, `${(e as Error).message}; the change is not saved`);
     }
-  }
-  const dirty = new Set<string>();
-  let saveTimer: NodeJS.Timeout | null = null;
-  let saving: Promise<void> = Promise.resolve();
-  const saveNow = async () => {
-    saveTimer = null;
-    const names = [...dirty];
-    dirty.clear();
-    for (const name of names) {
-      const env = envs.get(name);
-      const file = fileOf(name);
-      try {
-        if (!env) {
-          await unlink(file).catch(() => undefined);
-          continue;
-        }
-        const body = JSON.stringify({ format: 'tsgrad-plot-env', version: 1, env: name, messages: env.toMessages() });
-        const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-        await writeFile(tmp, body);
-        await rename(tmp, file);
-      } catch (e) {
-        log(`tsgrad-plot: saving environment ${name} failed: ${(e as Error).message}`);
-      }
-    }
-  };
-  const scheduleSave = (name: string) => {
-    if (!dir) return;
-    dirty.add(name);
-    saveTimer ??= setTimeout(() => {
-      saving = saving.then(saveNow);
-    }, 250);
   };
 
   // ---- live updates --------------------------------------------------------------------------
@@ -214,23 +178,30 @@ export async function startServer(options: ServerOptions = {}): Promise<PlotServ
     return null;
   };
 
+  // The body is refused the moment it passes the limit (declared or counted as chunks arrive),
+  // never buffered or read whole first; the 413 goes out at once (see the handler below).
+  const tooBig = (size: string) => new HttpError(413, `request body ${size} is over the ${maxBody}-byte limit; send fewer points per request`);
   const readBody = (req: IncomingMessage): Promise<string> =>
     new Promise((resolve, reject) => {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > maxBody) {
-        req.resume();
-        reject(new HttpError(413, `request body of ${declared} bytes is over the ${maxBody}-byte limit; send fewer points per request`));
+        reject(tooBig(`of ${declared} bytes`));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
-      let over = false;
-      req.on('data', (c: Buffer) => {
+      const onData = (c: Buffer) => {
         size += c.length;
-        if (size > maxBody) over = true;
-        else chunks.push(c);
-      });
-      req.on('end', () => (over ? reject(new HttpError(413, `request body is over the ${maxBody}-byte limit; send fewer points per request`)) : resolve(Buffer.concat(chunks).toString('utf8'))));
+        if (size <= maxBody) {
+          chunks.push(c);
+          return;
+        }
+        req.off('data', onData);
+        chunks.length = 0;
+        reject(tooBig(`of at least ${size} bytes`));
+      };
+      req.on('data', onData);
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       req.on('error', reject);
     });
 
@@ -272,8 +243,9 @@ export async function startServer(options: ServerOptions = {}): Promise<PlotServ
       }
       if (req.method === 'DELETE') {
         envs.delete(name);
-        scheduleSave(name);
+        const dropped = store?.drop(name);
         for (const s of allStreams) send(s, 'envs', envList());
+        if (dropped) await saved(dropped);
         return json(res, 200, { ok: true });
       }
       if (req.method === 'POST') {
@@ -306,6 +278,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PlotServ
           for (const s of allStreams) send(s, 'envs', envList());
         }
         let applied = 0;
+        let refused: unknown = null;
         try {
           for (const m of messages) {
             env.apply(m);
@@ -313,11 +286,13 @@ export async function startServer(options: ServerOptions = {}): Promise<PlotServ
             applied++;
           }
         } catch (e) {
-          if (e instanceof TsgradError) throw new HttpError(409, `${e.message} (applied ${applied} of ${messages.length} messages)`);
-          throw e;
-        } finally {
-          if (applied) scheduleSave(name);
+          refused = e;
         }
+        // Answered only once what was applied is on disk: an acknowledged point survives a kill.
+        // Logged in the same tick as applied, so the log's order is the order of the changes.
+        if (applied && store) await saved(store.append(name, applied === messages.length ? messages : messages.slice(0, applied)));
+        if (refused instanceof TsgradError) throw new HttpError(409, `${refused.message} (applied ${applied} of ${messages.length} messages)`);
+        if (refused) throw refused;
         return json(res, 200, { ok: true, applied });
       }
     }
@@ -351,7 +326,13 @@ export async function startServer(options: ServerOptions = {}): Promise<PlotServ
       const status = e instanceof HttpError ? e.status : 500;
       if (!(e instanceof HttpError)) log(`tsgrad-plot: ${(e as Error).stack ?? String(e)}`);
       if (res.headersSent) return res.end();
-      if (status === 413) res.setHeader('connection', 'close');
+      if (status === 413 || !req.complete) {
+        // The rest of the body is not read: close the connection after the answer. Unread input
+        // is drained (not kept) for a moment so the client sees the 413 rather than a reset.
+        res.setHeader('connection', 'close');
+        req.resume();
+        res.once('finish', () => setTimeout(() => req.destroy(), 1000).unref());
+      }
       json(res, status, { error: e instanceof Error ? e.message : String(e) });
     });
   });
@@ -365,6 +346,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PlotServ
     url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${port}`,
     port,
     envs,
+    storage: store ? store.stats : noStats,
     async close() {
       for (const s of allStreams) s.end();
       await new Promise<void>((resolve) => {
@@ -372,11 +354,7 @@ export async function startServer(options: ServerOptions = {}): Promise<PlotServ
         server.closeAllConnections();
       });
       if (flushTimer) clearTimeout(flushTimer);
-      if (saveTimer) {
-        clearTimeout(saveTimer);
-        saving = saving.then(saveNow);
-      }
-      await saving;
+      await store?.close();
     },
   };
 }

@@ -14,6 +14,17 @@ export interface TrainingMonitorOptions {
   every?: number;
   /** Force the mode instead of asking the stream whether it is a terminal. */
   tty?: boolean;
+  /**
+   * What a step is called in plain lines (default "step"). With `zeroBased`, update() takes the
+   * 0-based index the training loop counts with (PyTorch's `for epoch in range(5000)`), and plain
+   * lines print that same number: `epoch 0`, `epoch 100`, ... as the lecture's program does.
+   */
+  stepName?: string;
+  zeroBased?: boolean;
+  /** Milliseconds between redraws in a terminal (default 100). */
+  redrawEvery?: number;
+  /** @internal A clock for tests (default Date.now). */
+  now?: () => number;
 }
 
 /** Points of a long history, evenly picked, so the chart keeps to the terminal's width. */
@@ -46,11 +57,16 @@ export class TrainingMonitor {
   private readonly height: number;
   private readonly every: number;
   private readonly tty: boolean;
-  private readonly started = Date.now();
+  private readonly started: number;
   private step = 0;
   private multi: cliProgress.MultiBar | null = null;
   private bar: cliProgress.SingleBar | null = null;
   private stopped = false;
+  private lastDraw = -Infinity;
+  private readonly now: () => number;
+  private readonly redrawEvery: number;
+  private readonly stepName: string;
+  private readonly offset: number;
 
   constructor(private readonly options: TrainingMonitorOptions) {
     this.stream = options.stream ?? process.stdout;
@@ -58,6 +74,11 @@ export class TrainingMonitor {
     this.height = options.height ?? 10;
     this.every = options.every ?? Math.max(1, Math.floor(options.total / 20));
     this.tty = options.tty ?? Boolean((this.stream as NodeJS.WriteStream).isTTY);
+    this.now = options.now ?? Date.now;
+    this.started = this.now();
+    this.redrawEvery = options.redrawEvery ?? 100;
+    this.stepName = options.stepName ?? 'step';
+    this.offset = options.zeroBased ? 1 : 0;
     if (this.tty) {
       this.multi = new cliProgress.MultiBar(
         { stream: this.stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, noTTYOutput: true, notTTYSchedule: 100, fps: 10, gracefulExit: true, autopadding: true },
@@ -78,32 +99,52 @@ export class TrainingMonitor {
     return this.chartLines[r] ?? '';
   }
 
-  /** Records the metric at the next step (or at `step`), and redraws. */
-  update(value: number, step = this.step + 1): void {
+  /**
+   * Records the metric at the next step (or at `step`: 1-based, or the loop's 0-based index with
+   * `zeroBased`) and redraws. In a terminal the frame is drawn from here, at most every
+   * `redrawEvery` ms: a synchronous training loop never lets a timer fire, so the bar and the
+   * chart must not wait for one.
+   */
+  update(value: number, step = this.step + 1 - this.offset): void {
     if (this.stopped) return;
-    this.step = step;
+    const done = step + this.offset;
+    this.step = done;
     this.history.push(value);
-    const elapsed = (Date.now() - this.started) / 1000;
-    const rate = elapsed > 0 ? step / elapsed : 0;
+    const elapsed = (this.now() - this.started) / 1000;
+    const rate = elapsed > 0 ? done / elapsed : 0;
     if (this.tty) {
-      const width = Math.max(10, ((this.stream as NodeJS.WriteStream).columns ?? 80) - 14);
-      const series = thin(this.history, width);
-      this.chartLines = series.length > 1 ? asciichart.plot(series, { height: this.height, format: (x: number) => num(x).padStart(11) }).split('\n') : [];
-      this.bar!.update(step, { metric: num(value), rate: rate.toFixed(1) });
+      this.latest = { value, rate };
+      if (this.now() - this.lastDraw >= this.redrawEvery || done === this.options.total) this.draw();
       return;
     }
-    if (step % this.every === 0 || step === this.options.total || step === 1) {
-      const eta = rate > 0 ? (this.options.total - step) / rate : Infinity;
-      this.stream.write(`step ${step}/${this.options.total}  ${this.label} ${num(value)}  ${rate.toFixed(1)} it/s  ETA ${clock(eta)}\n`);
+    if (step % this.every === 0 || done === this.options.total || (this.offset === 0 && step === 1)) {
+      const eta = rate > 0 ? (this.options.total - done) / rate : Infinity;
+      this.stream.write(`${this.stepName} ${step}/${this.options.total}  ${this.label} ${num(value)}  ${rate.toFixed(1)} it/s  ETA ${clock(eta)}\n`);
     }
   }
+
+  private latest: { value: number; rate: number } | undefined;
+  /** Renders the chart and the bar now (cli-progress's own timer only runs when the loop yields). */
+  private draw(): void {
+    if (!this.latest || !this.multi) return;
+    this.lastDraw = this.now();
+    const width = Math.max(10, ((this.stream as NodeJS.WriteStream).columns ?? 80) - 14);
+    const series = thin(this.history, width);
+    this.chartLines = series.length > 1 ? asciichart.plot(series, { height: this.height, format: (x: number) => num(x).padStart(11) }).split('\n') : [];
+    this.bar!.update(this.step, { metric: num(this.latest.value), rate: this.latest.rate.toFixed(1) });
+    this.frames++;
+    this.multi.update();
+  }
+
+  /** How many frames were drawn in a terminal (for tests and diagnostics). */
+  frames = 0;
 
   /** Draws the last frame and gives the terminal back (restores the cursor). */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     if (this.multi) {
-      this.multi.update();
+      this.draw();
       this.multi.stop();
     }
   }

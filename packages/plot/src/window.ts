@@ -15,7 +15,9 @@ import {
   type HistogramInput,
   type ImageInput,
   type LineInput,
+  type LineMessage,
   type ScatterInput,
+  type ScatterMessage,
   type TextInput,
   type WindowKind,
   type WindowMessage,
@@ -24,6 +26,8 @@ import { Series } from './series.js';
 import { barSpec, heatmapSpec, histogramSpec, imageSpec, lineSpec, scatterSpec, textSpec, type VegaLiteSpec, type WindowOptions } from './specs.js';
 
 type Content = Exclude<WindowMessage, { type: 'line' | 'scatter' | 'close' }>;
+/** A saved message whose trace points may be a typed array (written out as a JSON array). @internal */
+export type SnapshotMessage = Content | ((Omit<LineMessage, 'x' | 'y'> | Omit<ScatterMessage, 'x' | 'y'>) & { x: ArrayLike<number>; y: ArrayLike<number> });
 
 /**
  * One plot: its kind, options and data. Line and scatter windows hold named traces that grow by
@@ -99,28 +103,73 @@ export class PlotWindow {
 
   /** Messages that rebuild this window exactly (every point, not the decimated view): for saving. */
   toMessages(): WindowMessage[] {
+    return this.messagesWith((s) => s.all()) as WindowMessage[];
+  }
+
+  /**
+   * As toMessages, but each trace's points are Float64Array views that later changes do not alter
+   * (Series.snapshot, O(1)): what the dashboard's store serialises in the background.
+   * @internal
+   */
+  snapshotMessages(): SnapshotMessage[] {
+    return this.messagesWith((s) => s.snapshot());
+  }
+
+  private messagesWith(points: (s: Series) => { x: ArrayLike<number>; y: ArrayLike<number> }): SnapshotMessage[] {
     if (this.kind === 'line' || this.kind === 'scatter') {
       const kind = this.kind;
       return [...this.traces].map(([name, s], j) => ({
         type: kind,
         win: this.id,
         name,
-        ...s.all(),
+        ...points(s),
         ...(this.styles.has(name) ? { style: this.styles.get(name)! } : {}),
         ...(j > 0 ? { update: 'replace' as const } : {}),
         ...(j === 0 && Object.keys(this.opts).length ? { opts: this.opts } : {}),
       }));
     }
-    return this.content ? [{ ...this.content, ...(Object.keys(this.opts).length ? { opts: this.opts } : {}) } as WindowMessage] : [];
+    const c = this.content;
+    if (!c) return [];
+    const opts = Object.keys(this.opts).length ? { opts: this.opts } : {};
+    // A text window grown by appends can pass the size one message may carry: it is saved as a
+    // first message and appends, split where the appends joined it (at newlines), so that it loads.
+    if (c.type === 'text' && c.text.length > TEXT_LIMIT) {
+      return splitLines(c.text, TEXT_LIMIT).map((text, i) => (i === 0 ? { ...c, text, ...opts } : { type: 'text' as const, win: this.id, text, update: 'append' as const }));
+    }
+    return [{ ...c, ...opts } as Content];
   }
+}
+
+// messages.ts accepts text of up to 1 << 20 characters per message.
+const TEXT_LIMIT = 1 << 20;
+
+/** Packs the lines of `text` into pieces of at most `limit` characters that joined by newlines give it back. */
+function splitLines(text: string, limit: number): string[] {
+  const out: string[] = [];
+  let cur: string | null = null;
+  for (const line of text.split('\n')) {
+    if (cur !== null && cur.length + 1 + line.length <= limit) cur += `\n${line}`;
+    else {
+      if (cur !== null) out.push(cur);
+      cur = line;
+    }
+  }
+  out.push(cur!);
+  return out;
 }
 
 /** Visdom's environment: windows by id, each created or updated by a message. */
 export class Env {
   readonly windows = new Map<string, PlotWindow>();
+  // The last version given to any window: a window that replaces another (same id, no update) or
+  // comes back after a close continues above it, so a page that drew the old one sees it as new.
+  private clock = 0;
   constructor(readonly name = 'main') {}
 
-  /** Applies a message; returns the window it changed (undefined when it closed one). */
+  /**
+   * Applies a message; returns the window it changed (undefined when it closed one). The window's
+   * `version` afterwards is larger than any version a window of this environment had before.
+   */
   apply(m: WindowMessage): PlotWindow | undefined {
     if (m.type === 'close') {
       this.windows.delete(m.win);
@@ -131,9 +180,13 @@ export class Env {
     if (!w || update === undefined) {
       if (w && update === undefined) this.windows.delete(m.win);
       w = new PlotWindow(m.win, m.type);
+      w.version = this.clock;
       this.windows.set(m.win, w);
     }
     w.apply(m);
+    // w.apply may have been called directly before (bumping w.version past the clock).
+    this.clock = Math.max(this.clock + 1, w.version);
+    w.version = this.clock;
     return w;
   }
 
@@ -156,6 +209,11 @@ export class Env {
   /** Every window as messages, in creation order: what is saved on disk. */
   toMessages(): WindowMessage[] {
     return [...this.windows.values()].flatMap((w) => w.toMessages());
+  }
+
+  /** toMessages with typed-array views of the traces (see PlotWindow.snapshotMessages). @internal */
+  snapshotMessages(): SnapshotMessage[] {
+    return [...this.windows.values()].flatMap((w) => w.snapshotMessages());
   }
 }
 

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlotClient, startServer, type PlotServer } from '../src/index.js';
+import { PlotClient, fittedCurveMessages, startServer, type PlotServer } from '../src/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -64,6 +64,31 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
 
     await mkdir(outDir, { recursive: true });
     await page.screenshot({ path: join(outDir, 'dashboard.png') });
+    await page.close();
+  });
+
+  it('redraws a window replaced by a newer version with the same id (the fitted curve, re-sent each epoch)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const failed: string[] = [];
+    page.on('pageerror', (e) => failed.push(e.message));
+    await page.goto(`${server.url}/#env=refit`);
+    await page.waitForSelector('#status:text("live")');
+    const client = new PlotClient({ url: server.url, env: 'refit' });
+    const x = [-1, -0.5, 0, 0.5, 1];
+    const y = x.map((v) => 8 * v * v + 7 * v + 3);
+    const titles = () => page.locator('section.window[data-win="fit"] text').allTextContents();
+    // As the regression example does: the whole window (data, then model) sent again each epoch.
+    for (const [epoch, scale] of [[0, 0], [500, 0.5], [1000, 1]] as const) {
+      client.send(fittedCurveMessages('fit', { x, y, prediction: y.map((v) => v * scale) }, { title: `fitted curve, epoch ${epoch}` }));
+      await client.flush();
+      await page.waitForFunction(
+        (t) => Array.from(document.querySelectorAll('section.window[data-win="fit"] text')).some((e) => e.textContent === t),
+        `fitted curve, epoch ${epoch}`,
+        { timeout: 10_000 },
+      );
+    }
+    expect(await titles()).not.toContain('fitted curve, epoch 0');
+    expect(failed).toEqual([]);
     await page.close();
   });
 });

@@ -37,4 +37,29 @@ describe('TrainingMonitor', () => {
     expect(out).toMatch(/100% \| 50\/50 \| [\d.]+ it\/s \| ETA\s+0s \| loss 1\.0000/);
     expect(m.history).toHaveLength(50);
   });
+
+  it('redraws while a synchronous loop runs, not only at 100% (no timer can fire in such a loop)', () => {
+    const { stream, text } = capture(true);
+    let clock = 0;
+    const m = new TrainingMonitor({ total: 100, stream, height: 4, now: () => clock });
+    const framesAt: number[] = [];
+    for (let i = 1; i <= 100; i++) {
+      clock += 20; // 20 ms a step: a redraw every 5 steps at the default 100 ms
+      m.update(100 / i);
+      if (i === 50) framesAt.push(m.frames, text().length);
+    }
+    // Half-way, without ever yielding to the event loop, the bar already showed progress.
+    expect(framesAt[0]).toBeGreaterThanOrEqual(9);
+    // The last frame before step 50 was drawn within 100 ms (5 steps) of it.
+    expect(text().slice(0, framesAt[1])).toMatch(/\| 4[5-9]\/100 \|/);
+    m.stop();
+  });
+
+  it('zero-based epochs: plain lines print the loop index, as the lecture prints epoch 0, 100, ...', () => {
+    const { stream, text } = capture(false);
+    const m = new TrainingMonitor({ total: 300, stream, every: 100, stepName: 'epoch', zeroBased: true });
+    for (let epoch = 0; epoch < 300; epoch++) m.update(1 / (epoch + 1), epoch);
+    m.stop();
+    expect(text().trim().split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['epoch 0/300', 'epoch 100/300', 'epoch 200/300', 'epoch 299/300']);
+  });
 });

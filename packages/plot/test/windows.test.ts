@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bar,
   Env,
+  fittedCurveMessages,
   fittedCurveWindow,
   graph,
   graphToDot,
@@ -165,6 +166,38 @@ describe('environments and windows', () => {
       if (w.kind !== 'graph') expect(c.toSpec()).toEqual(w.toSpec());
     }
     expect(view(copy.windows.get('t')!.toSpec()).data?.values).toEqual([{ i: 0, line: 'one' }, { i: 1, line: 'two' }]);
+  });
+
+  it('Series.snapshot keeps the points it was taken with through appends, growth and clear', () => {
+    const s = new Series('line');
+    s.append([0, 1, 2], [5, 6, 7]);
+    const snap = s.snapshot();
+    s.append(Array.from({ length: 200 }, (_, i) => 3 + i), new Array(200).fill(-1)); // grows past 64
+    const afterGrowth = s.snapshot();
+    s.clear();
+    s.append([9, 9, 9, 9], [8, 8, 8, 8]);
+    expect([Array.from(snap.x), Array.from(snap.y)]).toEqual([[0, 1, 2], [5, 6, 7]]);
+    expect(afterGrowth.x.length).toBe(203);
+    expect(Array.from(afterGrowth.y.subarray(0, 4))).toEqual([5, 6, 7, -1]);
+    expect(s.all()).toEqual({ x: [9, 9, 9, 9], y: [8, 8, 8, 8] });
+  });
+
+  it('a window replaced under the same id, or closed and made again, gets a higher version (pages redraw on a higher one)', () => {
+    // The regression example re-sends its fitted curve each epoch: data (no update: a new window)
+    // then the model (replace). Each time the page must see a version above the one it drew.
+    const env = new Env();
+    const seen: number[] = [];
+    for (let epoch = 0; epoch < 3; epoch++) {
+      for (const m of fittedCurveMessages('fit', { x: [0, 1], y: [1, 2], prediction: [epoch, epoch] })) env.apply(m);
+      seen.push(env.windows.get('fit')!.version);
+    }
+    env.close('fit');
+    env.text('fit', { text: 'back' });
+    seen.push(env.windows.get('fit')!.version);
+    env.text('other', { text: 'x' });
+    env.text('fit', { text: 'again', update: 'append' });
+    seen.push(env.windows.get('fit')!.version);
+    expect(seen).toEqual([2, 4, 6, 7, 9]);
   });
 });
 

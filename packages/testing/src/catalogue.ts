@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { apply, gather, linear, matmul, stack, concat, where, type PrimitiveName, type Tensor, type DType } from '@tsgrad/core';
 import { broadcastShapesArb, shapeArb, takeValues, tensorArb, valueArb, valuePoolArb, type ShapeConstraints, type ValueConstraints } from './arbitraries.js';
-import { at, build, refBinary, refMatmul, refReduce, refSoftmax, refUnary, refWhere, type Reference } from './reference.js';
+import { at, build, cPow, refBinary, refMatmul, refReduce, refSoftmax, refUnary, refWhere, type Reference } from './reference.js';
 import { formatSpec, sizeOfShape, type TensorSpec } from './spec.js';
 
 /** One random application of an op: its inputs as specs, its parameters, and the function to run. */
@@ -29,8 +29,17 @@ export interface OpEntry {
   readonly differentiable: boolean;
   /** The backend primitives its forward pass runs. */
   readonly primitives: readonly PrimitiveName[];
-  /** Random instances inside the op's domain and away from its kinks. */
+  /**
+   * Random instances inside the op's domain and away from its kinks, where central differences
+   * are meaningful: what the gradient checks draw from.
+   */
   readonly arb: fc.Arbitrary<OpInstance>;
+  /**
+   * The same instances with some float input values replaced by edge values (0, -0, ±Infinity,
+   * NaN) or by a copy of another value (ties for max, min, maximum, argmax): what forward
+   * references and backend comparisons draw from. Shrinks towards no edge at all.
+   */
+  readonly edgeArb: fc.Arbitrary<OpInstance>;
   readonly gradcheck: GradcheckSettings | undefined;
 }
 
@@ -50,7 +59,7 @@ interface EntryDef<P> {
 }
 
 function entry<P extends object>(def: EntryDef<P>): OpEntry {
-  const arb = def.cases.map((c): OpInstance => {
+  const instance = (c: Case<P>): OpInstance => {
     const ref = def.reference;
     return {
       op: def.name,
@@ -61,8 +70,47 @@ function entry<P extends object>(def: EntryDef<P>): OpEntry {
       // A shrunk counterexample prints as the call that failed.
       [fc.toStringMethod]: () => describeCall(def.name, c.inputs, c.params),
     } as OpInstance;
+  };
+  const arb = def.cases.map(instance);
+  const edgeArb = fc.tuple(def.cases, edgeEditsArb).map(([c, edits]) => instance({ inputs: withEdges(c.inputs, edits), params: c.params }));
+  return { name: def.name, differentiable: def.differentiable ?? true, primitives: def.primitives, arb, edgeArb, gradcheck: def.gradcheck };
+}
+
+// ---- edge values ---------------------------------------------------------------------------
+
+/** The values where rules break: the 0·∞, 0/0 and log 0 traps, and NaN that a selection can lose. */
+export const EDGE_VALUES: readonly number[] = Object.freeze([0, -0, Infinity, -Infinity, NaN]);
+
+/** Set one float input value to an edge value, or copy another value onto it (a tie). */
+type EdgeEdit = { readonly at: number; readonly value: number } | { readonly at: number; readonly copyFrom: number };
+
+const edgeEditArb: fc.Arbitrary<EdgeEdit> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ at: fc.nat(), value: fc.constantFrom(...EDGE_VALUES) }) },
+  { weight: 1, arbitrary: fc.record({ at: fc.nat(), copyFrom: fc.nat() }) },
+);
+
+/** Most instances get one to four edits; the shrinker ends at none. */
+const edgeEditsArb: fc.Arbitrary<readonly EdgeEdit[]> = fc.oneof(
+  { weight: 1, arbitrary: fc.constant([]) },
+  { weight: 3, arbitrary: fc.array(edgeEditArb, { minLength: 1, maxLength: 4 }) },
+);
+
+/** The inputs with `edits` applied to their float values (indices and masks are left alone). */
+export function withEdges(inputs: readonly TensorSpec[], edits: readonly EdgeEdit[]): TensorSpec[] {
+  const values = inputs.map((t) => [...t.values]);
+  const slots: [number, number][] = [];
+  inputs.forEach((t, k) => {
+    if (t.dtype === undefined) for (let i = 0; i < t.values.length; i++) slots.push([k, i]);
   });
-  return { name: def.name, differentiable: def.differentiable ?? true, primitives: def.primitives, arb, gradcheck: def.gradcheck };
+  for (const e of slots.length > 0 ? edits : []) {
+    const [k, i] = slots[e.at % slots.length];
+    if ('value' in e) values[k][i] = e.value;
+    else {
+      const [k2, i2] = slots[e.copyFrom % slots.length];
+      values[k][i] = values[k2][i2];
+    }
+  }
+  return inputs.map((t, k) => ({ ...t, values: values[k] }));
 }
 
 /** `add([1,2], [[0.5]])` or `sum([[1,2]], {"axes":[1],"keepDims":true})`. */
@@ -380,7 +428,7 @@ export const catalogue: readonly OpEntry[] = [
   binaryEntry('sub', 'sub', (x, y) => x - y),
   binaryEntry('mul', 'mul', (x, y) => x * y),
   binaryEntry('div', 'div', (x, y) => x / y, {}, { avoid: [0], margin: 0.5 }),
-  binaryEntry('pow', 'pow', Math.pow, { min: 0.5, max: 2 }, {}),
+  binaryEntry('pow', 'pow', cPow, { min: 0.5, max: 2 }, {}),
   binaryEntry('maximum', 'maximum', Math.max, {}, OFFSET),
   binaryEntry('minimum', 'minimum', Math.min, {}, OFFSET),
   entry({
@@ -589,7 +637,11 @@ export const catalogue: readonly OpEntry[] = [
       const kept = best.shape;
       const out = build(kept, (o) => {
         const m = at({ shape: kept, values: best.values }, o);
-        for (let k = 0; k < x.shape[axis]; k++) if (at(x, o.map((v, i) => (i === axis ? k : v))) === m) return k;
+        // The first NaN when there is one (NaN counts as largest), else the first maximum.
+        for (let k = 0; k < x.shape[axis]; k++) {
+          const v = at(x, o.map((d, i) => (i === axis ? k : d)));
+          if (v === m || (m !== m && v !== v)) return k;
+        }
         return -1;
       });
       return keepDims ? out : { shape: kept.filter((_, i) => i !== axis), values: out.values };

@@ -39,6 +39,15 @@ export function broadcastShape(...shapes: (readonly number[])[]): number[] {
   return Array.from({ length: rank }, (_, i) => Math.max(...shapes.map((s) => (i < rank - s.length ? 1 : s[i - (rank - s.length)]))));
 }
 
+/**
+ * C99's pow, which PyTorch and NumPy follow: pow(1, y) = 1 and pow(-1, ±Infinity) = 1, where
+ * JavaScript's Math.pow gives NaN.
+ */
+export function cPow(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
+
 export const refUnary = (x: TensorSpec, f: (v: number) => number): Reference => ({ shape: [...x.shape], values: x.values.map(f) });
 
 export function refBinary(a: TensorSpec, b: TensorSpec, f: (x: number, y: number) => number): Reference {

@@ -37,7 +37,7 @@ export function fromTensor(t: Tensor): TensorSpec {
 /** A short readable form: nested arrays with the shape, e.g. `[[1,2],[3,4]]` or `int32 [0,2]`. */
 export function formatSpec(spec: TensorSpec): string {
   const nest = (dim: number, offset: number): string => {
-    if (dim === spec.shape.length) return String(spec.values[offset]);
+    if (dim === spec.shape.length) return Object.is(spec.values[offset], -0) ? '-0' : String(spec.values[offset]);
     const stride = sizeOfShape(spec.shape.slice(dim + 1));
     const parts: string[] = [];
     for (let i = 0; i < spec.shape[dim]; i++) parts.push(nest(dim + 1, offset + i * stride));

@@ -52,7 +52,7 @@ function surface(model: nn.Sequential, extent: number, size: number): { axis: nu
 /** Lets the browser paint and handle input between chunks of training. */
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-export async function trainClassifier(problem: Problem, kind: ModelKind, options: { epochs?: number; seed?: number } = {}): Promise<ClassifierResult> {
+export async function trainClassifier(problem: Problem, kind: ModelKind, options: { epochs?: number; seed?: number; title?: string } = {}): Promise<ClassifierResult> {
   const seed = options.seed ?? 0;
   manualSeed(seed);
   const train = data(problem, 1000, seed);
@@ -79,8 +79,12 @@ export async function trainClassifier(problem: Problem, kind: ModelKind, options
     x: axis,
     y: axis,
     points: { x: Array.from({ length: shown }, (_, i) => xs[2 * i]!), y: Array.from({ length: shown }, (_, i) => xs[2 * i + 1]!), labels: labels.slice(0, shown) },
-    opts: { title: `${kind === 'linear' ? 'linear classifier' : 'MLP (32-32 tanh)'}: P(class 1)`, xlabel: 'x₁', ylabel: 'x₂', width: 240, height: 240 },
+    opts: { title: options.title ?? `${kind === 'linear' ? 'linear classifier' : 'MLP (32-32 tanh)'}: P(class 1)`, xlabel: 'x₁', ylabel: 'x₂', width: 240, height: 240 },
   }).toSpec();
+  // One colour scale for every surface, P(class 1) from 0 to 1, so that equal colours mean equal
+  // probabilities across the two classifiers and the three problems.
+  const layers = (spec as { layer?: { encoding: { color: { scale: Record<string, unknown> } } }[] }).layer;
+  if (layers?.[0]) layers[0].encoding.color.scale = { scheme: 'viridis', domain: [0, 1] };
   const result = { problem, model: kind, trainAccuracy: accuracy(model, train.x, train.y), testAccuracy: accuracy(model, test.x, test.y), spec };
   for (const t of [train.x, train.y, train.yFloat, test.x, test.y, test.yFloat, ...model.parameters()]) t.dispose();
   return result;

@@ -1,10 +1,11 @@
 import type { FusedParams, PrimitiveName, PrimitiveParams } from '../backend.js';
 import type { DType } from '../dtype.js';
-import { AutogradError, BackendError, DisposedError } from '../errors.js';
+import { AutogradError, BackendError, DisposedError, ValueError } from '../errors.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Storage } from '../storage.js';
-import { bytesPerElement } from '../dtype.js';
 import { Tensor } from '../tensor.js';
+import { refuseAsync, tidy } from '../memory.js';
+import { bytesPerElement, typedArrayFor } from '../dtype.js';
 import { unaryDefs } from '../ops/unary.js';
 import { binaryDefs } from '../ops/binary.js';
 import { reduceDefs } from '../ops/reduce.js';
@@ -50,7 +51,17 @@ export interface GraphNode {
   readonly op: OpName;
   readonly inputs: readonly Tensor[];
   readonly params: unknown;
+  /** Each input's `version` when the op ran: backward() refuses inputs changed in place since. */
+  readonly versions: readonly number[];
 }
+
+/**
+ * Ops whose gradient rule reads only shapes, never the values of its inputs or output: changing
+ * those in place after the forward pass cannot corrupt the gradient (PyTorch's rules for these
+ * ops save no tensor either). Every other rule is taken to read all its inputs and its output.
+ */
+const SAVES_NO_VALUES: ReadonlySet<OpName> = new Set<OpName>(['add', 'sub', 'neg', 'sum', 'reshape', 'permute', 'expand', 'slice', 'concat', 'pad', 'cast']);
+
 
 let defs: OpDefs | undefined;
 /**
@@ -66,26 +77,35 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Runs `fn` without recording the graph (PyTorch's torch.no_grad). */
+/**
+ * Runs `fn` without recording the graph (PyTorch's torch.no_grad).
+ * @throws AutogradError when `fn` is async: the mode would end at its first await.
+ */
 export function noGrad<T>(fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = prev;
-  }
+  return withGradMode('noGrad', false, fn);
 }
 
-/** Runs `fn` with graph recording on, even inside noGrad. */
+/**
+ * Runs `fn` with graph recording on, even inside noGrad.
+ * @throws AutogradError when `fn` is async.
+ */
 export function enableGrad<T>(fn: () => T): T {
+  return withGradMode('enableGrad', true, fn);
+}
+
+function withGradMode<T>(api: string, enabled: boolean, fn: () => T): T {
+  if (typeof fn !== 'function') throw new ValueError(`${api}(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}. Write ${api}(() => { ... }).`);
+  refuseAsync(api, fn);
   const prev = gradEnabled;
-  gradEnabled = true;
+  gradEnabled = enabled;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     gradEnabled = prev;
   }
+  refuseAsync(api, fn, result);
+  return result;
 }
 
 export function disposedInput(op: string, index: number, t: Tensor): DisposedError {
@@ -95,9 +115,16 @@ export function disposedInput(op: string, index: number, t: Tensor): DisposedErr
   );
 }
 
+function notATensor(op: string, index: number, v: unknown): ValueError {
+  const what = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v) : typeof v;
+  return new ValueError(`${op}: input ${index} must be a Tensor, got ${what}; make one with tensor(...).`);
+}
+
 /** Applies one op: infer, run the kernel, record the node. The one path every op takes. */
 export function apply<K extends OpName>(name: K, inputs: readonly Tensor[], params: OpParams[K]): Tensor {
   const def = (defs ?? opTable())[name] as OpDef<K>;
+  // A non-tensor argument (a string, null...) must not surface as a TypeError from a kernel.
+  for (let i = 0; i < inputs.length; i++) if (!(inputs[i] instanceof Tensor)) throw notATensor(name, i, inputs[i]);
   const first = inputs[0];
   if (first.isDisposed) throw disposedInput(name, 0, first);
   const backend = first.backend;
@@ -128,7 +155,7 @@ export function apply<K extends OpName>(name: K, inputs: readonly Tensor[], para
   const result = new Tensor(storage, out.shape, out.dtype);
   if (needsGrad && gradEnabled && def.vjp !== null) {
     result.requiresGrad = true;
-    result.node = { op: name, inputs, params };
+    result.node = { op: name, inputs, params, versions: inputs.map((t) => t.version) };
   }
   return result;
 }
@@ -167,6 +194,33 @@ export interface GradOptions {
   createGraph?: boolean;
   /** Compute gradients for these tensors only and stop propagating at them. */
   wrt?: readonly Tensor[];
+  /**
+   * Give every leaf the sweep reaches a gradient, zeros where every path has a zero derivative
+   * (sign, floor, comparisons through where): what PyTorch's backward() leaves in `.grad`.
+   */
+  zerosForReachedLeaves?: boolean;
+  /**
+   * Dispose each intermediate gradient once its rule has consumed it (and each rule's
+   * temporaries): the returned map then holds only leaves, tensors that called retainGrad() and
+   * `wrt`. Ignored with `createGraph`, whose gradients are part of a graph.
+   */
+  freeIntermediate?: boolean;
+}
+
+/** The error for a saved tensor changed in place between the forward pass and backward(). */
+function checkVersions(t: Tensor, node: GraphNode): void {
+  if (SAVES_NO_VALUES.has(node.op)) return;
+  const changed = (x: Tensor, saved: number, what: string) =>
+    new AutogradError(
+      `backward: ${what} of ${node.op} (${x.name ? `"${x.name}", ` : ''}shape ${fmt(x.shape)}) was modified by an in-place operation ` +
+        `(assign, an optimizer step...) after ${node.op} saved it for the gradient: its version is ${x.version}, ${node.op} saved version ${saved}. ` +
+        `Call backward() before changing it (loss.backward() before optimizer.step()), or compute the forward pass again after the change.`,
+    );
+  for (let j = 0; j < node.inputs.length; j++) {
+    const x = node.inputs[j];
+    if (x.version !== node.versions[j]) throw changed(x, node.versions[j], `input ${j}`);
+  }
+  if (t.version !== 0) throw changed(t, 0, 'the output');
 }
 
 /**
@@ -177,10 +231,33 @@ export function computeGrads(roots: readonly Tensor[], seeds: readonly Tensor[],
   const stop = options.wrt ? new Set(options.wrt) : undefined;
   const order = topoSort(roots, stop);
   const grads = new Map<Tensor, Tensor>();
+  // Freeing as the sweep goes (PyTorch's engine does the same): an intermediate tensor's gradient
+  // is disposed once its rule has run, and each rule's temporaries when it returns. A gradient
+  // can sit in several entries (add passes g through to both inputs), so entries are counted.
+  const free = options.freeIntermediate === true && !options.createGraph;
+  const callerOwned = new Set(seeds);
+  const uses = new Map<Tensor, number>();
+  const hold = (g: Tensor) => void uses.set(g, (uses.get(g) ?? 0) + 1);
+  const letGo = (g: Tensor) => {
+    const n = (uses.get(g) ?? 0) - 1;
+    if (n > 0) return void uses.set(g, n);
+    uses.delete(g);
+    if (free && !callerOwned.has(g)) g.dispose();
+  };
   const accumulate = (t: Tensor, g: Tensor) => {
     const prev = grads.get(t);
-    grads.set(t, prev ? prev.add(g) : g);
+    if (prev === undefined) {
+      grads.set(t, g);
+      hold(g);
+      return;
+    }
+    const sum = prev.add(g);
+    grads.set(t, sum);
+    hold(sum);
+    letGo(prev);
+    if (!uses.has(g) && free && !callerOwned.has(g)) g.dispose();
   };
+  const needed = (t: Tensor) => t.node === null || t.retainsGrad || stop?.has(t) === true;
   const run = () => {
     for (let i = 0; i < roots.length; i++) accumulate(roots[i], seeds[i]);
     for (let i = order.length - 1; i >= 0; i--) {
@@ -188,12 +265,17 @@ export function computeGrads(roots: readonly Tensor[], seeds: readonly Tensor[],
       const node = t.node;
       const g = grads.get(t);
       if (!node || !g || stop?.has(t)) continue;
+      checkVersions(t, node);
       const rule = opTable()[node.op].vjp as VjpRule<OpName>;
-      const inputGrads = rule(g, node.inputs, t, node.params as never);
+      const call = () => rule(g, node.inputs, t, node.params as never);
+      const inputGrads = free ? tidy(call) : call();
       for (let j = 0; j < node.inputs.length; j++) {
         const x = node.inputs[j];
         const gx = inputGrads[j];
-        if (!x.requiresGrad || !gx) continue;
+        if (!x.requiresGrad || !gx) {
+          if (gx && free && !uses.has(gx) && gx !== g && !callerOwned.has(gx)) gx.dispose();
+          continue;
+        }
         if (!sameShape(gx.shape, x.shape)) {
           throw new AutogradError(
             `internal: the gradient rule of ${node.op} returned shape ${fmt(gx.shape)} for input ${j} of shape ${fmt(x.shape)}.`,
@@ -201,9 +283,21 @@ export function computeGrads(roots: readonly Tensor[], seeds: readonly Tensor[],
         }
         accumulate(x, gx);
       }
+      if (free && !needed(t)) {
+        grads.delete(t);
+        letGo(g);
+      }
     }
   };
   if (options.createGraph) enableGrad(run);
   else noGrad(run);
+  if (options.zerosForReachedLeaves) {
+    for (const t of order) if (t.node === null && !grads.has(t)) grads.set(t, zerosLike(t));
+  }
   return grads;
+}
+
+/** Fresh zeros shaped, typed and placed like `t` (not `t.mul(0)`, which is NaN where t is ±Infinity). */
+export function zerosLike(t: Tensor): Tensor {
+  return Tensor.fromValues(typedArrayFor(t.dtype, t.size), t.shape, t.dtype, t.backend);
 }

@@ -2,7 +2,7 @@ import { typedArrayFor } from '../dtype.js';
 import { AutogradError, ValueError } from '../errors.js';
 import { fmt } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { computeGrads, enableGrad } from './engine.js';
+import { computeGrads, enableGrad, zerosLike } from './engine.js';
 
 export interface FunctionalGradOptions {
   /** Which arguments to differentiate with respect to (default 0). An array gives an array of gradients. */
@@ -21,7 +21,7 @@ export function grad<A extends Tensor[], O extends FunctionalGradOptions = {}>(
   f: (...args: A) => Tensor,
   options?: O,
 ): (...args: A) => GradOf<O> {
-  const vg = valueAndGrad(f, options);
+  const vg = valueAndGradOf('grad', f, options);
   return (...args: A) => {
     const [value, g] = vg(...args);
     if (!value.requiresGrad) value.dispose();
@@ -34,11 +34,24 @@ export function valueAndGrad<A extends Tensor[], O extends FunctionalGradOptions
   f: (...args: A) => Tensor,
   options?: O,
 ): (...args: A) => [Tensor, GradOf<O>] {
+  return valueAndGradOf('valueAndGrad', f, options);
+}
+
+/** valueAndGrad with the public name (`api`) its errors carry. */
+function valueAndGradOf<A extends Tensor[], O extends FunctionalGradOptions = {}>(
+  api: string,
+  f: (...args: A) => Tensor,
+  options?: O,
+): (...args: A) => [Tensor, GradOf<O>] {
+  if (typeof f !== 'function') throw new ValueError(`${api}: f must be a function of tensors, got ${f === null ? 'null' : typeof f}.`);
   const argnums = options?.argnums ?? 0;
+  if (!(typeof argnums === 'number' ? Number.isInteger(argnums) && argnums >= 0 : Array.isArray(argnums) && argnums.every((i) => Number.isInteger(i) && i >= 0))) {
+    throw new ValueError(`${api}: argnums must be a non-negative integer or a list of them, got ${JSON.stringify(argnums)}.`);
+  }
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   return (...args: A) => {
     for (const i of list) {
-      if (!(args[i] instanceof Tensor)) throw new ValueError(`grad: argument ${i} must be a Tensor, got ${typeof args[i]}.`);
+      if (!(args[i] instanceof Tensor)) throw new ValueError(`${api}: argument ${i} must be a Tensor, got ${typeof args[i]}.`);
     }
     const nested = list.some((i) => args[i].requiresGrad);
     const createGraph = options?.createGraph ?? nested;
@@ -53,12 +66,12 @@ export function valueAndGrad<A extends Tensor[], O extends FunctionalGradOptions
     const value = enableGrad(() => f(...inputs));
     if (!(value instanceof Tensor) || value.size !== 1) {
       throw new AutogradError(
-        `grad: the function must return a one-element tensor, got ${value instanceof Tensor ? `shape ${fmt(value.shape)}` : typeof value}; reduce it with .sum() or .mean().`,
+        `${api}: the function must return a one-element tensor, got ${value instanceof Tensor ? `shape ${fmt(value.shape)}` : typeof value}; reduce it with .sum() or .mean().`,
       );
     }
     const seed = Tensor.fromValues(typedArrayFor(value.dtype, 1).fill(1), value.shape, value.dtype, value.backend);
     const grads = value.requiresGrad ? computeGrads([value], [seed], { createGraph, wrt }) : new Map<Tensor, Tensor>();
-    const out = wrt.map((v) => grads.get(v) ?? v.mul(0).detach());
+    const out = wrt.map((v) => grads.get(v) ?? zerosLike(v));
     return [value, (typeof argnums === 'number' ? out[0] : out) as GradOf<O>];
   };
 }
@@ -68,11 +81,14 @@ export function valueAndGrad<A extends Tensor[], O extends FunctionalGradOptions
  * gradients with respect to every argument.
  */
 export function vjp(f: (...args: Tensor[]) => Tensor, args: readonly Tensor[], v: Tensor, options: { createGraph?: boolean } = {}): Tensor[] {
+  if (typeof f !== 'function') throw new ValueError(`vjp: f must be a function of tensors, got ${f === null ? 'null' : typeof f}.`);
+  if (!Array.isArray(args) || !args.every((a) => a instanceof Tensor)) throw new ValueError('vjp: args must be an array of Tensors (the arguments of f).');
+  if (!(v instanceof Tensor)) throw new ValueError(`vjp: the vector v must be a Tensor of f's output shape, got ${v === null ? 'null' : typeof v}.`);
   const inputs = args.map((a) => (a.requiresGrad ? enableGrad(() => a.reshape([...a.shape, 1]).reshape(a.shape as number[])) : a.detach().requiresGrad_()));
   const y = enableGrad(() => f(...inputs));
   if (y.shape.join() !== v.shape.join()) {
     throw new AutogradError(`vjp: the vector has shape ${fmt(v.shape)} but f's output has shape ${fmt(y.shape)}; they must match.`);
   }
   const grads = y.requiresGrad ? computeGrads([y], [v], { createGraph: options.createGraph ?? args.some((a) => a.requiresGrad), wrt: inputs }) : new Map();
-  return inputs.map((x) => grads.get(x) ?? x.mul(0).detach());
+  return inputs.map((x) => grads.get(x) ?? zerosLike(x));
 }

@@ -4,7 +4,9 @@ import { bytesPerElement } from '../dtype.js';
 import { Storage } from '../storage.js';
 import { sizeOf } from '../shape.js';
 import { where } from './binary.js';
-import { ShapeError } from '../errors.js';
+import { DTypeError, ShapeError, ValueError } from '../errors.js';
+import { isFloat } from '../dtype.js';
+import { assertOptions, assertTensor, describe } from '../validate.js';
 import { broadcastShapes, fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { out, sameDType, sumToShape } from './util.js';
@@ -26,13 +28,13 @@ export const linalgDefs: { readonly matmul: OpDef<'matmul'>; readonly linear: Op
           throw new ShapeError(`linear: the bias has shape ${fmt(b.shape)} but the weight ${fmt(w.shape)} has ${w.shape[0]} outputs; give a bias of shape [${w.shape[0]}].`);
         }
       }
-      if (p.activation !== 'none' && p.activation !== 'relu') throw new ShapeError(`linear: unknown activation ${JSON.stringify(p.activation)}; use "none" or "relu".`);
+      if (p.activation !== 'none' && p.activation !== 'relu') throw new ValueError(`linear: unknown activation ${describe(p.activation)}; use "none" or "relu".`);
       return y;
     },
     forward: (inputs, p, out) => linearForward(inputs, p.activation, out),
     // z = x wᵀ + b, y = act(z): gz = g·act'(z), then the matmul and broadcast-add rules.
     vjp: (g, [x, w, b], y, p) => {
-      const gz = p.activation === 'relu' ? where(y.gt(0), g, 0) : g;
+      const gz = p.activation === 'relu' ? where(y.le(0), 0, g) : g; // relu's rule: NaN passes g on
       return [
         x.requiresGrad ? matmul(gz, w) : null,
         w.requiresGrad ? sumToShape(matmul(gz, x, { transposeA: true }), w.shape) : null,
@@ -43,7 +45,7 @@ export const linalgDefs: { readonly matmul: OpDef<'matmul'>; readonly linear: Op
   matmul: {
     infer: ([a, b], p) => {
       const dtype = sameDType('matmul', a, b);
-      if (dtype === 'bool') throw new ShapeError('matmul: bool tensors cannot be multiplied; cast them first.');
+      if (dtype === 'bool') throw new DTypeError('matmul: bool tensors cannot be multiplied; cast them first with .cast("float32").');
       const [m, k1] = p.transA ? [a.shape[a.rank - 1], a.shape[a.rank - 2]] : [a.shape[a.rank - 2], a.shape[a.rank - 1]];
       const [k2, n] = p.transB ? [b.shape[b.rank - 1], b.shape[b.rank - 2]] : [b.shape[b.rank - 2], b.shape[b.rank - 1]];
       if (k1 !== k2) {
@@ -97,9 +99,24 @@ function linearForward(inputs: readonly Tensor[], activation: 'none' | 'relu', o
  * and an optional bias [out]. Backends with a fused kernel run it in one pass.
  */
 export function linear(x: Tensor, w: Tensor, b?: Tensor | null, options: { activation?: 'none' | 'relu' } = {}): Tensor {
+  assertTensor('linear', 'x', x);
+  assertTensor('linear', 'w', w);
+  if (b !== undefined && b !== null) assertTensor('linear', 'b', b);
+  assertOptions('linear', options);
   if (x.rank === 0 || w.rank !== 2) {
     throw new ShapeError(`linear: needs an input of rank >= 1 and a weight of rank 2, got ${fmt(x.shape)} and ${fmt(w.shape)}.`);
   }
+  if (x.shape[x.rank - 1] !== w.shape[1]) {
+    throw new ShapeError(
+      `linear: the input ${fmt(x.shape)} has ${x.shape[x.rank - 1]} features but the weight ${fmt(w.shape)} takes ${w.shape[1]}; give an input of shape [..., ${w.shape[1]}].`,
+    );
+  }
+  if (x.dtype !== w.dtype) {
+    throw new DTypeError(
+      `linear: the input is ${x.dtype} but the weight is ${w.dtype}; cast the input with x.cast("${w.dtype}") (casting the weight would stop it training).`,
+    );
+  }
+  if (!isFloat(w.dtype)) throw new DTypeError(`linear: needs float tensors, got ${w.dtype}; cast them with .cast("float32").`);
   const x2 = x.rank === 1 ? x.reshape([1, x.shape[0]]) : x;
   const y = apply('linear', b ? [x2, w, b] : [x2, w], { activation: options.activation ?? 'none' });
   return x.rank === 1 ? y.reshape([w.shape[0]]) : y;
@@ -110,6 +127,9 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null, options: { activ
  * the added axis removed afterwards; leading batch dimensions broadcast.
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  assertTensor('matmul', 'a', a);
+  assertTensor('matmul', 'b', b);
+  assertOptions('matmul', options);
   if (a.rank === 0 || b.rank === 0) {
     throw new ShapeError(`matmul: scalars cannot be matrix-multiplied (shapes ${fmt(a.shape)} and ${fmt(b.shape)}); use mul.`);
   }

@@ -1,6 +1,7 @@
 import { apply, type OpDef } from '../autograd/engine.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
-import { fmt, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.js';
+import { assertShape, fmt, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.js';
+import { assertIntList, assertTensor, describe, fitValue } from '../validate.js';
 import { Tensor } from '../tensor.js';
 import { out, sumToShape } from './util.js';
 
@@ -83,8 +84,9 @@ export const movementDefs: { readonly [K in MovementName]: OpDef<K> } = {
 
 /** Same values, new shape; one dimension may be -1 (inferred). Shares storage. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
-    throw new ValueError(`reshape: shape ${JSON.stringify(shape)} must be a list of non-negative integers (one may be -1).`);
+  assertTensor('reshape', 'x', x);
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= -1)) {
+    throw new ValueError(`reshape: shape ${describe(shape)} must be a list of non-negative integers (one may be -1).`);
   }
   const unknown = shape.indexOf(-1);
   if (unknown !== shape.lastIndexOf(-1)) throw new ValueError(`reshape: shape ${fmt(shape)} has more than one -1; only one dimension can be inferred.`);
@@ -105,15 +107,17 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Merges axes startAxis..endAxis into one. */
 export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
-  if (x.rank === 0) return x.reshape([1]);
+  assertTensor('flatten', 'x', x);
   const s = normalizeAxis('flatten', startAxis, x.rank);
   const e = normalizeAxis('flatten', endAxis, x.rank);
+  if (x.rank === 0) return x.reshape([1]);
   if (s > e) throw new ValueError(`flatten: startAxis ${startAxis} comes after endAxis ${endAxis}.`);
   return x.reshape([...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
 /** Drops axes of size 1 (all of them, or the ones named). */
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
+  assertTensor('squeeze', 'x', x);
   const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.rank);
   for (const a of axes) {
     if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of shape ${fmt(x.shape)} has size ${x.shape[a]}, not 1.`);
@@ -123,12 +127,15 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
 
 /** Inserts an axis of size 1 at `axis`. */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
+  assertTensor('unsqueeze', 'x', x);
   const a = normalizeAxis('unsqueeze', axis, x.rank + 1);
   return x.reshape([...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 
 /** Reorders axes: result axis i is input axis perm[i]. */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
+  assertTensor('permute', 'x', x);
+  assertIntList('permute', 'perm', perm);
   const norm = perm.map((a) => normalizeAxis('permute', a, x.rank));
   if (norm.length !== x.rank || new Set(norm).size !== x.rank) {
     throw new ValueError(`permute: [${perm.join(', ')}] is not a permutation of the ${x.rank} axes of shape ${fmt(x.shape)}.`);
@@ -139,6 +146,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
 
 /** Swaps two axes (the last two by default). */
 export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
+  assertTensor('transpose', 'x', x);
   if (x.rank < 2) throw new ShapeError(`transpose: needs at least 2 dimensions, got shape ${fmt(x.shape)}; use permute for other cases.`);
   const a = normalizeAxis('transpose', axis0, x.rank);
   const b = normalizeAxis('transpose', axis1, x.rank);
@@ -150,6 +158,8 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 
 /** Broadcasts to `shape` (-1 keeps a dimension), materialising the copies. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  assertTensor('expand', 'x', x);
+  assertIntList('expand', 'shape', shape, -1);
   const lead = shape.length - x.rank;
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
   const ok = lead >= 0 && target.every((d, i) => Number.isInteger(d) && d >= 0 && (i < lead || x.shape[i - lead] === d || x.shape[i - lead] === 1));
@@ -162,6 +172,9 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 
 /** A block starting at `begin` of `size` (-1 or omitted: to the end of that axis). */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  assertTensor('slice', 'x', x);
+  assertIntList('slice', 'begin', begin, 0);
+  if (size !== undefined) assertIntList('slice', 'size', size, -1);
   if (begin.length !== x.rank || (size && size.length !== x.rank)) {
     throw new ValueError(`slice: begin [${begin.join(', ')}]${size ? ` and size [${size.join(', ')}]` : ''} must have one entry per axis of shape ${fmt(x.shape)}.`);
   }
@@ -178,20 +191,32 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   return apply('slice', [x], { begin, size: sz });
 }
 
-/** Joins tensors along an existing axis. */
+/** A non-empty array of live tensors. */
+function checkTensorList(op: string, tensors: unknown): asserts tensors is readonly Tensor[] {
+  if (!Array.isArray(tensors)) throw new ValueError(`${op}: expected an array of tensors, got ${describe(tensors)}.`);
+  if (tensors.length === 0) throw new ValueError(`${op}: needs at least one tensor.`);
+  tensors.forEach((t, i) => assertTensor(op, `tensor ${i}`, t));
+}
+
+/** Joins tensors along an existing axis (not 0-d tensors: use stack). */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (tensors.length === 0) throw new ValueError('concat: needs at least one tensor.');
+  checkTensorList('concat', tensors);
   const a = normalizeAxis('concat', axis, tensors[0].rank);
+  const scalar = tensors.findIndex((t) => t.rank === 0);
+  if (scalar >= 0) {
+    throw new ShapeError(`concat: tensor ${scalar} is 0-d (a scalar), and scalars have no axis to join along (PyTorch refuses too); use stack, or reshape them to [1] first.`);
+  }
   if (tensors.length === 1) return tensors[0];
   return apply('concat', tensors, { axis: a });
 }
 
 /** Joins tensors of one shape along a new axis. */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (tensors.length === 0) throw new ValueError('stack: needs at least one tensor.');
+  checkTensorList('stack', tensors);
   const first = tensors[0];
   for (const t of tensors) {
-    if (t.shape.join() !== first.shape.join()) {
+    if (t.dtype !== first.dtype) throw new DTypeError(`stack: dtypes differ: ${first.dtype} and ${t.dtype}; cast them to one dtype.`);
+    if (t.shape.join() !== first.shape.join() || t.rank !== first.rank) {
       throw new ShapeError(`stack: shapes ${tensors.map((x) => fmt(x.shape)).join(', ')} differ; stack needs tensors of one shape.`);
     }
   }
@@ -201,16 +226,36 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
 
 /** Pads each axis with `padding[i] = [before, after]` copies of `value`. */
 export function pad(x: Tensor, padding: readonly (readonly [number, number])[], value = 0): Tensor {
-  if (padding.length !== x.rank || !padding.every((p) => p.length === 2 && p.every((n) => Number.isInteger(n) && n >= 0))) {
-    throw new ValueError(`pad: padding ${JSON.stringify(padding)} must hold one [before, after] pair of non-negative integers per axis of shape ${fmt(x.shape)}.`);
+  assertTensor('pad', 'x', x);
+  const ok =
+    Array.isArray(padding) &&
+    padding.length === x.rank &&
+    padding.every((p) => Array.isArray(p) && p.length === 2 && p.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0));
+  if (!ok) {
+    throw new ValueError(`pad: padding ${describe(padding)} must hold one [before, after] pair of non-negative integers per axis of shape ${fmt(x.shape)}.`);
   }
+  // The pad value is written into x's dtype: refuse what it cannot hold (NaN into int32...).
+  value = fitValue('pad', value, x.dtype, `the pad value`);
+  assertShape('pad', x.shape.map((d, i) => d + padding[i][0] + padding[i][1]), 'padded shape');
   if (padding.every((p) => p[0] === 0 && p[1] === 0)) return x;
   return apply('pad', [x], { padding, value });
 }
 
 /** Picks slices along `axis` by index (TensorFlow's gather, PyTorch's index_select for 1-D indices). */
 export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
+  assertTensor('gather', 'x', x);
   const a = normalizeAxis('gather', axis, x.rank);
-  const idx = indices instanceof Tensor ? indices : Tensor.fromValues(Int32Array.from(indices), [indices.length], 'int32', x.backend);
+  if (x.rank === 0) throw new ShapeError('gather: x is 0-d (a scalar) and has no axis to pick from; reshape it to [1] first.');
+  let idx: Tensor;
+  if (indices instanceof Tensor) {
+    assertTensor('gather', 'indices', indices);
+    idx = indices;
+  } else {
+    // A list of indices must hold integers: 1.7 or "abc" would otherwise be coerced to some index.
+    assertIntList('gather', 'indices', indices);
+    const values = new Int32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) values[i] = fitValue('gather', indices[i], 'int32', `index ${indices[i]} at position ${i}`);
+    idx = Tensor.fromValues(values, [indices.length], 'int32', x.backend);
+  }
   return apply('gather', [x, idx], { axis: a });
 }

@@ -1,8 +1,10 @@
 import { apply, type OpDef } from '../autograd/engine.js';
-import { DTypeError } from '../errors.js';
+import { DTypeError, ShapeError } from '../errors.js';
 import { fmt, normalizeAxes, normalizeAxis, type Shape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { assertBoolean, assertTensor } from '../validate.js';
 import { out, requireFloat } from './util.js';
+import { where } from './binary.js';
 
 /** Reductions over axes. The primitive drops the reduced axes; keepDims is a reshape on top. */
 const reduced = (shape: Shape, axes: readonly number[]) => shape.filter((_, i) => !axes.includes(i));
@@ -11,18 +13,23 @@ const keptShape = (shape: Shape, axes: readonly number[]) => shape.map((d, i) =>
 const reduceInfer = (op: string) => (inputs: readonly Tensor[], p: { readonly axes: readonly number[] }) => {
   const x = inputs[0];
   if (x.dtype === 'bool') throw new DTypeError(`${op}: cannot reduce a bool tensor (shape ${fmt(x.shape)}); cast it first with .cast("int32") or .cast("float32").`);
+  // PyTorch refuses too: a max or min over no element has no value (a sum of none is 0).
   for (const a of p.axes) if (op !== 'sum' && x.shape[a] === 0) {
-    throw new DTypeError(`${op}: axis ${a} of shape ${fmt(x.shape)} is empty, and an empty ${op} has no value.`);
+    throw new ShapeError(`${op}: axis ${a} of shape ${fmt(x.shape)} is empty, and an empty ${op} has no value; reduce over non-empty axes only.`);
   }
   return out(reduced(x.shape, p.axes), x.dtype);
 };
 
-/** d max: the gradient goes to the maximal elements, split evenly between ties. */
+/**
+ * d max: the gradient goes to the maximal elements, split evenly between ties; where the result
+ * is NaN, to the NaN elements (PyTorch's evenly_distribute_backward). The others get an exact 0
+ * (where, not g·mask: 0·∞ is NaN).
+ */
 const extremumVjp = (g: Tensor, [x]: readonly Tensor[], y: Tensor, p: { readonly axes: readonly number[] }) => {
-  const kept = keptShape(x.shape, p.axes);
-  const mask = x.eq(y.reshape(kept)).cast(x.dtype);
-  const count = mask.sum(p.axes as number[], true);
-  return [g.reshape(kept).mul(mask).div(count)];
+  const yk = y.reshape(keptShape(x.shape, p.axes));
+  const hit = where(yk.ne(yk), x.ne(x), x.eq(yk));
+  const count = hit.cast(g.dtype).sum(p.axes as number[], true);
+  return [where(hit, g.reshape(yk.shape as number[]).div(count), 0)];
 };
 
 export const reduceDefs: { readonly [K in 'sum' | 'max' | 'min' | 'argmax']: OpDef<K> } = {
@@ -31,7 +38,7 @@ export const reduceDefs: { readonly [K in 'sum' | 'max' | 'min' | 'argmax']: OpD
   min: { infer: reduceInfer('min'), vjp: extremumVjp },
   argmax: {
     infer: ([x], p) => {
-      if (x.shape[p.axis] === 0) throw new DTypeError(`argmax: axis ${p.axis} of shape ${fmt(x.shape)} is empty.`);
+      if (x.shape[p.axis] === 0) throw new ShapeError(`argmax: axis ${p.axis} of shape ${fmt(x.shape)} is empty, so it has no largest element.`);
       return out(reduced(x.shape, [p.axis]), 'int32');
     },
     vjp: null,
@@ -40,8 +47,14 @@ export const reduceDefs: { readonly [K in 'sum' | 'max' | 'min' | 'argmax']: OpD
 
 type Axes = number | readonly number[] | undefined;
 
+function checkArgs(op: string, x: unknown, keepDims: unknown): asserts x is Tensor {
+  assertTensor(op, 'x', x);
+  assertBoolean(op, 'keepDims', keepDims);
+}
+
 function reduceOp(name: 'sum' | 'max' | 'min') {
   return (x: Tensor, axis?: Axes, keepDims = false): Tensor => {
+    checkArgs(name, x, keepDims);
     const axes = normalizeAxes(name, axis, x.rank);
     const y = apply(name, [x], { axes });
     return keepDims ? y.reshape(keptShape(x.shape, axes)) : y;
@@ -55,19 +68,28 @@ export const max = reduceOp('max');
 /** Smallest value over `axis`; its gradient is split evenly between ties. */
 export const min = reduceOp('min');
 
-/** Arithmetic mean over `axis` (all axes by default). */
+/**
+ * Arithmetic mean over `axis` (all axes by default); float tensors only. The mean of no element
+ * is NaN (0/0), as in PyTorch: `tensor([]).mean()` and `zeros([0, 3]).mean(0)` give NaN.
+ */
 export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  checkArgs('mean', x, keepDims);
   requireFloat('mean', x);
   const axes = normalizeAxes('mean', axis, x.rank);
   let count = 1;
   for (const a of axes) count *= x.shape[a];
-  if (count === 0) throw new DTypeError(`mean: the reduced axes of shape ${fmt(x.shape)} hold no element, and an empty mean has no value.`);
   return sum(x, axes, keepDims).div(count);
 }
 
-/** Index of the largest value along `axis` (int32). */
+/**
+ * Index of the largest value along `axis` (int32); the first one at ties. A 0-d tensor has one
+ * element, so its argmax is 0 (axis 0 or -1, as in PyTorch).
+ * @throws ShapeError when the axis is empty; ValueError for an axis out of range.
+ */
 export function argmax(x: Tensor, axis = -1, keepDims = false): Tensor {
+  checkArgs('argmax', x, keepDims);
   const a = normalizeAxis('argmax', axis, x.rank);
+  if (x.rank === 0) return Tensor.fromValues(new Int32Array(1), [], 'int32', x.backend);
   const y = apply('argmax', [x], { axis: a });
   return keepDims ? y.reshape(keptShape(x.shape, [a])) : y;
 }

@@ -3,6 +3,7 @@ import { assertDType, isFloat, type DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { out, requireFloat } from './util.js';
 import { where } from './binary.js';
+import { assertTensor } from '../validate.js';
 
 /** Elementwise ops of one input. Each entry: its shape/dtype rule and its vector-Jacobian product. */
 type UnaryName = 'neg' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'sin' | 'cos' | 'erf' | 'floor';
@@ -28,8 +29,8 @@ export const unaryDefs: { readonly [K in UnaryName | 'cast']: OpDef<K> } = {
   // sign and floor are flat almost everywhere: zero gradient (null means zero).
   sign: { infer: numeric('sign'), vjp: () => [null] },
   floor: { infer: floatOnly('floor'), vjp: () => [null] },
-  // ReLU'(0) = 0, as in PyTorch.
-  relu: { infer: numeric('relu'), vjp: (g, [x]) => [where(x.gt(0), g, 0)] },
+  // ReLU'(0) = 0, and a NaN input passes g on, as PyTorch's threshold_backward (x <= 0 ? 0 : g).
+  relu: { infer: numeric('relu'), vjp: (g, [x]) => [where(x.le(0), 0, g)] },
   sigmoid: { infer: floatOnly('sigmoid'), vjp: (g, _, y) => [g.mul(y.mul(y.neg().add(1)))] },
   tanh: { infer: floatOnly('tanh'), vjp: (g, _, y) => [g.mul(y.mul(y).neg().add(1))] },
   sin: { infer: floatOnly('sin'), vjp: (g, [x]) => [g.mul(x.cos())] },
@@ -64,6 +65,9 @@ export const floor = unary('floor');
 
 /** Converts to another dtype (a no-op when it already has it). */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  // Checked here too: the no-op return below must not pass on a disposed tensor or a bad dtype.
+  assertTensor('cast', 'x', x);
+  assertDType(dtype, 'cast');
   if (x.dtype === dtype) return x;
   return apply('cast', [x], { dtype });
 }

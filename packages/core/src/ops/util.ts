@@ -11,8 +11,20 @@ export function scalarLike(value: number, like: Tensor, op: string): Tensor {
   if (!isFloat(dtype) && !Number.isInteger(value) && !(dtype === 'bool' && (value === 0 || value === 1))) {
     throw new DTypeError(`${op}: the number ${value} cannot be combined with a ${dtype} tensor without losing its fraction; cast the tensor first with .cast("float32").`);
   }
-  // Constants (a learning rate, the 0 and 1 of activation rules) recur every step: one shared,
-  // kept tensor per backend, dtype and value instead of a fresh one per op.
+  // A number the dtype cannot hold would be stored wrapped (3e9 in int32) or as a bool of 2.
+  if ((dtype === 'int32' && (value < -(2 ** 31) || value > 2 ** 31 - 1)) || (dtype === 'bool' && value !== 0 && value !== 1)) {
+    throw new DTypeError(`${op}: the number ${value} does not fit ${dtype === 'int32' ? 'an' : 'a'} ${dtype} tensor; cast the tensor first with .cast("${dtype === 'bool' ? 'int32' : 'float64'}").`);
+  }
+  // The constants of gradient rules and activations (0, 1, 2, 0.5, -1...) recur in every step: one
+  // shared, kept tensor per backend, dtype and value. Other numbers (a learning rate that a
+  // schedule changes every step, w.mul(Math.random())) get a fresh tensor owned by the enclosing
+  // tidy() like any other: a cache of arbitrary values would grow, or evict tensors that a
+  // recorded graph still needs.
+  if (!isCommonConstant(value)) {
+    const arr = typedArrayFor(dtype, 1);
+    arr[0] = value;
+    return Tensor.fromValues(arr, [], dtype, like.backend);
+  }
   const backend = like.backend;
   let cache = scalarCache.get(backend);
   if (!cache) scalarCache.set(backend, (cache = new Map()));
@@ -23,13 +35,16 @@ export function scalarLike(value: number, like: Tensor, op: string): Tensor {
     arr[0] = value;
     t = Tensor.fromValues(arr, [], dtype, backend);
     t.isKept = true;
-    if (cache.size >= MAX_CACHED_SCALARS) cache.delete(cache.keys().next().value as string);
     cache.set(key, t);
   }
   return t;
 }
 
-const MAX_CACHED_SCALARS = 512;
+/** Multiples of 1/16 in [-64, 64] and the non-finite values: a bounded set (at most 2051 per dtype). */
+function isCommonConstant(v: number): boolean {
+  return !Number.isFinite(v) || (Math.abs(v) <= 64 && Number.isInteger(v * 16));
+}
+
 const scalarCache = new WeakMap<object, Map<string, Tensor>>();
 
 /** Turns the number operands of a binary op into tensors like the tensor operand. */
@@ -53,7 +68,8 @@ export function requireFloat(op: string, t: Tensor): void {
 export function sameDType(op: string, a: Tensor, b: Tensor): DType {
   if (a.dtype !== b.dtype) {
     throw new DTypeError(
-      `${op}: dtypes differ: ${a.dtype} (shape ${fmt(a.shape)}) and ${b.dtype} (shape ${fmt(b.shape)}); cast one with .cast("${a.dtype}").`,
+      // Suggest the float dtype: casting a float operand (a weight) to int would break it.
+      `${op}: dtypes differ: ${a.dtype} (shape ${fmt(a.shape)}) and ${b.dtype} (shape ${fmt(b.shape)}); cast one with .cast("${isFloat(b.dtype) && !isFloat(a.dtype) ? b.dtype : a.dtype}").`,
     );
   }
   return a.dtype;
