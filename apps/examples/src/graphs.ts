@@ -1,7 +1,7 @@
 /**
  * The lecture's two computational graphs as tsgrad tensors: f = (x + y)·z (cs231n lecture 4) and
  * the sigmoid gate. graphOf(f) records every node's value and gradient. Browser-safe (no Node
- * imports): the backprop example and the docs site both build their graphs here.
+ * imports): the backprop example builds its graphs here.
  */
 import { graphOf, tensor, type ComputationGraph, type DType, type Tensor } from 'tsgrad';
 

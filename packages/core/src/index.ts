@@ -7,7 +7,7 @@ export { assertTensor, assertNumber, assertFinite, assertInteger, assertIntList,
 export * from './dtype.js';
 export { broadcastShapes, sizeOf, stridesOf, sameShape, normalizeAxes, normalizeAxis, type Shape } from './shape.js';
 export * from './backend.js';
-export { tidy, dispose, keep, memory, trainingStep, setMemoryWarningSink } from './memory.js';
+export { tidy, dispose, keep, memory, trainingStep, setMemoryWarningSink, type NotAsync } from './memory.js';
 export { Storage } from './storage.js';
 export {
   noGrad,

@@ -14,6 +14,12 @@ export function refuseAsync(api: string, fn: unknown, result?: unknown): void {
   }
 }
 
+/**
+ * The return type of a function that tidy, noGrad and enableGrad accept: anything but a promise.
+ * An async function is a compile error that says why (and a runtime error where types are absent).
+ */
+export type NotAsync<T> = T extends PromiseLike<unknown> ? 'fn must be synchronous: a scope ends at the first await (see docs/memory.md)' : T;
+
 const scopes: Tensor[][] = [];
 
 /** Called for every new tensor: the innermost tidy() scope owns it. False outside any scope. */
@@ -52,7 +58,7 @@ export function setTensorTest(fn: (v: unknown) => v is Tensor): void {
  * lets buffers be reused, which is faster.
  * @throws AutogradError when `fn` is async (tidy tracks synchronous code only; use dispose() or `using`).
  */
-export function tidy<T>(fn: () => T): T {
+export function tidy<T>(fn: () => NotAsync<T>): T {
   if (typeof fn !== 'function') {
     throw new ValueError(`tidy(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}. Write tidy(() => { ... }).`);
   }
@@ -61,7 +67,7 @@ export function tidy<T>(fn: () => T): T {
   scopes.push(scope);
   let result: T;
   try {
-    result = fn();
+    result = fn() as T;
   } catch (error) {
     // A failed step must not leak what it made (21 buffers per failed regression step before).
     for (const t of scope) if (!t.isKept) t.dispose();

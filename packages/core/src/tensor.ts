@@ -127,7 +127,7 @@ export class Tensor implements Disposable {
   private alive(method: string): Storage {
     if (this.storage_ === null) {
       throw new DisposedError(
-        `${method}: tensor ${this.id} (shape ${fmt(this.shape)}, ${this.dtype}) was disposed (by dispose() or an enclosing tidy()). ` +
+        `${method}: tensor ${this.id} (shape ${fmt(this.shape)}, ${this.dtype}) was disposed (by dispose(), an enclosing tidy(), or the DataLoader that handed it out moving to its next batch). ` +
           `Keep it alive with keep(t), or return it from the tidy() that made it.`,
       );
     }

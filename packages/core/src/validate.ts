@@ -34,7 +34,7 @@ export function assertTensor(op: string, arg: string, v: unknown): asserts v is 
   }
   if (v.isDisposed) {
     throw new DisposedError(
-      `${op}: ${arg} (shape [${v.shape.join(', ')}]) has been disposed (by dispose() or an enclosing tidy()); ` +
+      `${op}: ${arg} (shape [${v.shape.join(', ')}]) has been disposed (by dispose(), an enclosing tidy(), or the DataLoader that handed it out moving to its next batch); ` +
         `keep it alive with keep(t) or return it from the tidy() that made it.`,
     );
   }

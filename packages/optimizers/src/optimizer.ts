@@ -1,4 +1,4 @@
-import { Tensor, ValueError, AutogradError, enableGrad, keep, noGrad, tidy, trainingStep } from '@tsgrad/core';
+import { Tensor, ValueError, AutogradError, enableGrad, keep, noGrad, tidy, trainingStep, type NotAsync } from '@tsgrad/core';
 
 /** Hyperparameters every optimizer has; the others are per optimizer. */
 export interface BaseOptions {
@@ -121,7 +121,7 @@ export abstract class Optimizer<O extends BaseOptions, S extends ParamState = Pa
    * loss (with grad enabled) before the update and its result is returned.
    */
   step<L = undefined>(closure?: () => L): L | undefined {
-    const loss = closure ? enableGrad(closure) : undefined;
+    const loss = closure ? enableGrad<L>(closure as () => NotAsync<L>) : undefined;
     // One tidy per step frees every intermediate; state tensors are kept and parameters are
     // written through assign(), which keeps their identity.
     noGrad(() =>

@@ -4,7 +4,7 @@ import { AutogradError, BackendError, DisposedError, ValueError } from '../error
 import { fmt, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
-import { refuseAsync, tidy } from '../memory.js';
+import { refuseAsync, tidy, type NotAsync } from '../memory.js';
 import { bytesPerElement, typedArrayFor } from '../dtype.js';
 import { unaryDefs } from '../ops/unary.js';
 import { binaryDefs } from '../ops/binary.js';
@@ -81,16 +81,16 @@ export function isGradEnabled(): boolean {
  * Runs `fn` without recording the graph (PyTorch's torch.no_grad).
  * @throws AutogradError when `fn` is async: the mode would end at its first await.
  */
-export function noGrad<T>(fn: () => T): T {
-  return withGradMode('noGrad', false, fn);
+export function noGrad<T>(fn: () => NotAsync<T>): T {
+  return withGradMode<T>('noGrad', false, fn as () => T);
 }
 
 /**
  * Runs `fn` with graph recording on, even inside noGrad.
  * @throws AutogradError when `fn` is async.
  */
-export function enableGrad<T>(fn: () => T): T {
-  return withGradMode('enableGrad', true, fn);
+export function enableGrad<T>(fn: () => NotAsync<T>): T {
+  return withGradMode<T>('enableGrad', true, fn as () => T);
 }
 
 function withGradMode<T>(api: string, enabled: boolean, fn: () => T): T {
@@ -110,7 +110,7 @@ function withGradMode<T>(api: string, enabled: boolean, fn: () => T): T {
 
 export function disposedInput(op: string, index: number, t: Tensor): DisposedError {
   return new DisposedError(
-    `${op}: input ${index} (shape ${fmt(t.shape)}) has been disposed (by dispose() or an enclosing tidy()). ` +
+    `${op}: input ${index} (shape ${fmt(t.shape)}) has been disposed (by dispose(), an enclosing tidy(), or the DataLoader that handed it out moving to its next batch). ` +
       `Keep it alive with keep(t) or return it from the tidy() that made it.`,
   );
 }
