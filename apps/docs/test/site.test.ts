@@ -92,6 +92,10 @@ const nextRun = (page: Page, id: string, runs: number) =>
 
 async function search(page: Page, query: string): Promise<string[]> {
   await page.click('.VPNavBarSearch button');
+  // The box keeps the last query and its results: clear them first, so the results read below
+  // are this query's, not the previous one's.
+  await page.fill('.VPLocalSearchBox input', '');
+  await page.waitForFunction(() => document.querySelectorAll('.VPLocalSearchBox .result').length === 0, undefined, { timeout: 10_000 });
   await page.fill('.VPLocalSearchBox input', query);
   await page.waitForSelector('.VPLocalSearchBox .result', { timeout: 10_000 });
   const titles = await page.locator('.VPLocalSearchBox .result').allTextContents();

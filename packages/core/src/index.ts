@@ -1,4 +1,5 @@
 export * from './ops/index.js';
+export * from './ops/tensor-api.js';
 export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
 export * from './creation.js';
 export * from './random.js';

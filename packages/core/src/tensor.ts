@@ -13,6 +13,7 @@ import * as R from './ops/reduce.js';
 import * as M from './ops/movement.js';
 import * as L from './ops/linalg.js';
 import * as N from './ops/nn.js';
+import * as A from './ops/tensor-api.js';
 
 /** A plain number is accepted wherever a tensor is. */
 export type TensorLike = Tensor | number;
@@ -395,6 +396,30 @@ export class Tensor implements Disposable {
 
   softmax(axis = -1): Tensor { return N.softmax(this, axis); }
   logSoftmax(axis = -1): Tensor { return N.logSoftmax(this, axis); }
+
+  // The tensor API of issue 10; each documented at its function in ops/tensor-api.ts.
+  /** Variance over `axis` (unbiased by default): see {@link A.variance} (torch.var). */
+  var(axis?: number | readonly number[], options?: A.VarOptions): Tensor { return A.variance(this, axis, options); }
+  std(axis?: number | readonly number[], options?: A.VarOptions): Tensor { return A.std(this, axis, options); }
+  logsumexp(axis?: number | readonly number[], keepDims = false): Tensor { return A.logsumexp(this, axis, keepDims); }
+  norm(p = 2, axis?: number | readonly number[], keepDims = false): Tensor { return A.norm(this, p, axis, keepDims); }
+  tril(diagonal = 0): Tensor { return A.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor { return A.triu(this, diagonal); }
+  maskedFill(mask: Tensor, value: number | boolean): Tensor { return A.maskedFill(this, mask, value); }
+  isnan(): Tensor { return A.isnan(this); }
+  isfinite(): Tensor { return A.isfinite(this); }
+  all(axis?: number | readonly number[], keepDims = false): Tensor { return A.all(this, axis, keepDims); }
+  any(axis?: number | readonly number[], keepDims = false): Tensor { return A.any(this, axis, keepDims); }
+  argmin(axis = -1, keepDims = false): Tensor { return A.argmin(this, axis, keepDims); }
+  cumsum(axis: number): Tensor { return A.cumsum(this, axis); }
+  clone(): Tensor { return A.clone(this); }
+  split(splitSizeOrSections: number | readonly number[], axis = 0): Tensor[] { return A.split(this, splitSizeOrSections, axis); }
+  chunk(chunks: number, axis = 0): Tensor[] { return A.chunk(this, chunks, axis); }
+  unbind(axis = 0): Tensor[] { return A.unbind(this, axis); }
+  repeat(repeats: readonly number[]): Tensor { return A.repeat(this, repeats); }
+  tile(reps: readonly number[]): Tensor { return A.tile(this, reps); }
+  flip(axes: number | readonly number[]): Tensor { return A.flip(this, axes); }
+  roll(shifts: number | readonly number[], axes?: number | readonly number[]): Tensor { return A.roll(this, shifts, axes); }
 }
 
 setTensorTest((v: unknown): v is Tensor => v instanceof Tensor);

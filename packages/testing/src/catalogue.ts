@@ -407,6 +407,30 @@ function otherFloat(x: Tensor): DType {
 
 const POSITIVE = { min: 0.25, max: 4 };
 
+// ---- the tensor API of issue 10 (composites) ------------------------------------------------
+
+/** The values of x along `axis` through the position `idx` (idx[axis] is ignored). */
+const lineAt = (x: TensorSpec, idx: readonly number[], axis: number): number[] =>
+  range(x.shape[axis]).map((k) => at(x, idx.map((v, i) => (i === axis ? k : v))));
+
+/** f of each line along `axis`, that axis removed: a reduction's reference. */
+const reduceLines = (x: TensorSpec, axis: number, f: (line: number[]) => number): Reference =>
+  build(x.shape.filter((_, i) => i !== axis), (idx) => f(lineAt(x, [...idx.slice(0, axis), 0, ...idx.slice(axis)], axis)));
+
+/** Each element from its line along `axis` and its position k on it: a scan's or a permutation's reference. */
+const mapLines = (x: TensorSpec, axis: number, f: (line: number[], k: number) => number): Reference =>
+  build(x.shape, (idx) => f(lineAt(x, idx, axis), idx[axis]));
+
+const rollCases = cases(fc.record({ sa: shapeAndAxis(), shift: fc.integer({ min: -5, max: 5 }) }), [{}], ({ sa: { shape, axis }, shift }, d) => ({
+  inputs: [d.tensor(shape)],
+  params: { shift, axis },
+}));
+
+const trilCases = cases(fc.record({ shape: shapeArb({ minRank: 2 }), diagonal: fc.integer({ min: -2, max: 2 }) }), [{}], ({ shape, diagonal }, d) => ({
+  inputs: [d.tensor(shape)],
+  params: { diagonal },
+}));
+
 /**
  * Every public op of core, listed once: what drives the property tests, the conformance suite
  * and the gradcheck command. Domains and kinks are handled by each op's input arbitrary.
@@ -616,6 +640,67 @@ export const catalogue: readonly OpEntry[] = [
     cases: axisCases(),
     fn: ({ axis }) => (x) => x.logSoftmax(axis),
     reference: ([x], { axis }) => refSoftmax(x, axis, true),
+  }),
+  // The tensor API of issue 10: composites, so these check the primitives' rules composed.
+  entry<{ axis: number }>({
+    name: 'var',
+    primitives: ['sum', 'div', 'sub', 'mul'],
+    cases: axisCases(),
+    fn: ({ axis }) => (x) => x.var(axis, { correction: 0 }),
+    reference: ([x], { axis }) =>
+      reduceLines(x, axis, (line) => {
+        const m = line.reduce((a, v) => a + v, 0) / line.length;
+        return line.reduce((a, v) => a + (v - m) * (v - m), 0) / line.length;
+      }),
+  }),
+  entry<{ axis: number }>({
+    name: 'logsumexp',
+    primitives: ['max', 'abs', 'equal', 'where', 'sub', 'exp', 'sum', 'log', 'add'],
+    cases: axisCases(),
+    fn: ({ axis }) => (x) => x.logsumexp(axis),
+    reference: ([x], { axis }) =>
+      reduceLines(x, axis, (line) => {
+        // The max as the backend takes it: NaN wins, as in PyTorch.
+        const m = line.reduce((a, v) => (a !== a ? a : v !== v || v > a ? v : a), -Infinity);
+        const shift = Math.abs(m) === Infinity ? 0 : m;
+        return Math.log(line.reduce((a, v) => a + Math.exp(v - shift), 0)) + shift;
+      }),
+  }),
+  entry<{ axis: number }>({
+    name: 'norm',
+    primitives: ['mul', 'sum', 'equal', 'where', 'sqrt'],
+    // Away from 0: a zero vector is the 2-norm's kink.
+    cases: axisCases({ avoid: [0] }),
+    fn: ({ axis }) => (x) => x.norm(2, axis),
+    reference: ([x], { axis }) => reduceLines(x, axis, (line) => Math.sqrt(line.reduce((a, v) => a + v * v, 0))),
+  }),
+  entry<{ axis: number }>({
+    name: 'cumsum',
+    primitives: ['slice', 'pad', 'add'],
+    cases: axisCases(),
+    fn: ({ axis }) => (x) => x.cumsum(axis),
+    reference: ([x], { axis }) => mapLines(x, axis, (line, k) => line.slice(0, k + 1).reduce((a, v) => a + v, 0)),
+  }),
+  entry<{ axis: number }>({
+    name: 'flip',
+    primitives: ['mul', 'gather'],
+    cases: axisCases(),
+    fn: ({ axis }) => (x) => x.flip(axis),
+    reference: ([x], { axis }) => mapLines(x, axis, (line, k) => line[line.length - 1 - k]),
+  }),
+  entry<{ shift: number; axis: number }>({
+    name: 'roll',
+    primitives: ['mul', 'slice', 'concat'],
+    cases: rollCases,
+    fn: ({ shift, axis }) => (x) => x.roll(shift, axis),
+    reference: ([x], { shift, axis }) => mapLines(x, axis, (line, k) => line[(((k - shift) % line.length) + line.length) % line.length]),
+  }),
+  entry<{ diagonal: number }>({
+    name: 'tril',
+    primitives: ['where'],
+    cases: trilCases,
+    fn: ({ diagonal }) => (x) => x.tril(diagonal),
+    reference: ([x], { diagonal }) => build(x.shape, (idx) => (idx[idx.length - 1] - idx[idx.length - 2] <= diagonal ? at(x, idx) : 0)),
   }),
   // Not differentiable: checked forward only.
   unaryEntry('sign', {}, (v) => Math.sign(v), false),
