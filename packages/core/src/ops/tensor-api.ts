@@ -15,13 +15,9 @@ import { requireFloat } from './util.js';
 
 type Axes = number | readonly number[] | undefined;
 
-const keptShape = (shape: readonly number[], axes: readonly number[]) => shape.map((d, i) => (axes.includes(i) ? 1 : d));
-
 /** A constant int32 tensor on `like`'s backend. */
-function int32On(like: Tensor, values: ArrayLike<number>, shape: readonly number[]): Tensor {
-  const arr = typedArrayFor('int32', values.length);
-  arr.set(values as ArrayLike<number> & number[]);
-  return Tensor.fromValues(arr, shape, 'int32', like.backend);
+function int32On(like: Tensor, values: readonly number[], shape: readonly number[]): Tensor {
+  return Tensor.fromValues(Int32Array.from(values), shape, 'int32', like.backend);
 }
 
 // ---- statistics ------------------------------------------------------------------------------
@@ -39,7 +35,7 @@ export interface VarOptions {
   readonly keepDims?: boolean;
 }
 
-function varCore(op: string, x: Tensor, axis: Axes, options: VarOptions): { v: Tensor } {
+function varCore(op: string, x: Tensor, axis: Axes, options: VarOptions): Tensor {
   assertTensor(op, 'x', x);
   assertAxes(op, axis);
   assertOptions(op, options);
@@ -57,8 +53,7 @@ function varCore(op: string, x: Tensor, axis: Axes, options: VarOptions): { v: T
   const c = correction ?? (unbiased === false ? 0 : 1);
   const dev = x.sub(mean(x, axes, true));
   // PyTorch divides by max(0, N - correction): 1 element unbiased gives 0/0 = NaN, as there.
-  const v = sum(dev.mul(dev), axes, keepDims).div(Math.max(0, count - c));
-  return { v };
+  return sum(dev.mul(dev), axes, keepDims).div(Math.max(0, count - c));
 }
 
 /**
@@ -72,7 +67,7 @@ function varCore(op: string, x: Tensor, axis: Axes, options: VarOptions): { v: T
  *   fractional correction, or both correction and unbiased.
  */
 export function variance(x: Tensor, axis?: Axes, options: VarOptions = {}): Tensor {
-  return varCore('var', x, axis, options).v;
+  return varCore('var', x, axis, options);
 }
 
 /**
@@ -81,7 +76,7 @@ export function variance(x: Tensor, axis?: Axes, options: VarOptions = {}): Tens
  * std_backward masks it), not the square root's infinite slope.
  */
 export function std(x: Tensor, axis?: Axes, options: VarOptions = {}): Tensor {
-  const v = varCore('std', x, axis, options).v;
+  const v = varCore('std', x, axis, options);
   const zero = v.eq(0);
   return where(zero, 0, where(zero, 1, v).sqrt());
 }
