@@ -1,6 +1,7 @@
 import '@tsgrad/backend-cpu';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { decodeFixtureNumber, fixtureMismatch } from '@tsgrad/testing';
 import { tensor, type Tensor } from '@tsgrad/core';
 import * as L from '../src/index.js';
 
@@ -19,22 +20,12 @@ interface EdgeCase {
   options?: Record<string, unknown>;
   note?: string;
 }
-const decode = (v: Num): number => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number));
+const decode = decodeFixtureNumber;
 const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [decode(v)]);
 const shapeOf = (v: Nested): number[] => (Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : []);
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/edges.json', import.meta.url), 'utf8')) as { source: string; cases: EdgeCase[] };
 
-/** NaN matches NaN, infinities match exactly, finite values to 1e-12 relative. */
-function mismatch(actual: ArrayLike<number>, expected: readonly number[]): string | null {
-  if (actual.length !== expected.length) return `${actual.length} values, expected ${expected.length}`;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    if (Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= 1e-12 * (1 + Math.abs(e))) continue;
-    return `element ${i}: ${a}, expected ${e}`;
-  }
-  return null;
-}
+const mismatch = (actual: ArrayLike<number>, expected: readonly number[]) => fixtureMismatch(actual, expected);
 
 const f64 = (v: Nested) => tensor(Float64Array.from(flat(v)), { dtype: 'float64', shape: shapeOf(v) });
 const i32 = (v: Nested) => tensor(Int32Array.from(flat(v)), { dtype: 'int32', shape: shapeOf(v) });

@@ -1,25 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PlotClient, startServer, type PlotServer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { PlotClient, startServer } from '../src/index.js';
+import { serve, servers, tempDir } from './servers.js';
 
-const servers: PlotServer[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-async function serve(opts: Parameters<typeof startServer>[0] = {}): Promise<PlotServer> {
-  const s = await startServer({ port: 0, log: () => undefined, ...opts });
-  servers.push(s);
-  return s;
-}
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'tsgrad-plot-'));
-  dirs.push(d);
-  return d;
-}
 const post = (url: string, body: string, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 

@@ -1,33 +1,18 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { serve, servers, tempDir as tempDirWith } from './servers.js';
 import { startServer, type PlotServer } from '../src/index.js';
 import { EnvStore } from '../src/store.js';
 import { Env } from '../src/window.js';
 
-const servers: PlotServer[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-async function serve(opts: Parameters<typeof startServer>[0] = {}): Promise<PlotServer> {
-  const s = await startServer({ port: 0, log: () => undefined, ...opts });
-  servers.push(s);
-  return s;
-}
 async function restart(s: PlotServer, opts: Parameters<typeof startServer>[0]): Promise<PlotServer> {
   await s.close();
   servers.splice(servers.indexOf(s), 1);
   return serve(opts);
 }
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'tsgrad-plot-store-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = () => tempDirWith('tsgrad-plot-store-');
 const post = (url: string, messages: unknown[]) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages }) });
 const appendMsg = (y: number[], x?: number[], win = 'w', name = 'y') => ({ type: 'line', win, name, y, ...(x ? { x } : {}), update: 'append' });

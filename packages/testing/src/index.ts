@@ -2,6 +2,7 @@ export * from './spec.js';
 export * from './arbitraries.js';
 export * from './numerical.js';
 export * from './reference.js';
+export * from './fixtures.js';
 export * from './catalogue.js';
 export * from './check.js';
 export { primitiveNames, primitiveCoverage } from './coverage.js';
