@@ -108,8 +108,13 @@ export interface Backend<H = unknown> {
   readonly kernels: Kernels<H>;
   /** Takes ownership of `values` (core never touches the array again). */
   fromArray<D extends DType>(values: DTypeArrays[D], shape: Shape, dtype: D): H;
-  /** A copy of the storage's values, or a view the caller must not mutate. */
-  readSync(handle: H, shape: Shape, dtype: DType): TypedArray;
+  /**
+   * A copy of the storage's values, or a view the caller must not mutate. Optional: a backend
+   * whose data lives on a device it cannot read synchronously (WebGPU) leaves it out, and
+   * `dataSync()`, `toArray()` and `item()` then throw, pointing to `await data()`/`array()`.
+   */
+  readSync?(handle: H, shape: Shape, dtype: DType): TypedArray;
+  /** The values, asynchronously: the contract every backend keeps. */
   read(handle: H, shape: Shape, dtype: DType): Promise<TypedArray>;
   dispose(handle: H): void;
   memory(): MemoryInfo;

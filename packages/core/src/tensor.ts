@@ -1,7 +1,7 @@
 import type { Backend } from './backend.js';
 import { getBackend } from './backend.js';
 import { bytesPerElement, isFloat, typedArrayFor, type DType, type TypedArray } from './dtype.js';
-import { AutogradError, DisposedError, ValueError } from './errors.js';
+import { AutogradError, BackendError, DisposedError, ValueError } from './errors.js';
 import { setTensorTest, trackTensor } from './memory.js';
 import { fmt, sizeOf, type Shape } from './shape.js';
 import { Storage } from './storage.js';
@@ -264,8 +264,7 @@ export class Tensor implements Disposable {
 
   /** A copy of the values, row-major, as the dtype's typed array. */
   dataSync(): TypedArray {
-    const s = this.alive('dataSync');
-    const v = s.backend.readSync(s.handle, this.shape, this.dtype);
+    const v = this.readNow('dataSync', 'await t.data()');
     return v.slice() as TypedArray;
   }
   /**
@@ -284,8 +283,15 @@ export class Tensor implements Disposable {
   }
   /** The values as nested arrays (a number for a scalar); bool as booleans. */
   toArray(): NestedArray {
-    const s = this.alive('toArray');
-    const values = s.backend.readSync(s.handle, this.shape, this.dtype);
+    return this.nest(this.readNow('toArray', 'await t.array()'));
+  }
+
+  /** The values as nested arrays, read asynchronously: toArray() for any backend. */
+  async array(): Promise<NestedArray> {
+    return this.nest(await this.data());
+  }
+
+  private nest(values: ArrayLike<number>): NestedArray {
     const toValue = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
     const build = (dim: number, offset: number): NestedArray => {
       if (dim === this.shape.length) return toValue(values[offset]);
@@ -299,11 +305,25 @@ export class Tensor implements Disposable {
   }
   /** The value of a one-element tensor. */
   item(): number {
-    const s = this.alive('item');
+    this.alive('item');
     if (this.size !== 1) {
       throw new ValueError(`item: only a one-element tensor has an item; this one has shape ${fmt(this.shape)}. Reduce it first (.sum(), .mean()) or use toArray().`);
     }
-    return s.backend.readSync(s.handle, this.shape, this.dtype)[0];
+    return this.readNow('item', '(await t.data())[0]')[0];
+  }
+
+  /**
+   * The values now, from a backend that can read synchronously.
+   * @throws BackendError naming `method` and the asynchronous alternative when it cannot.
+   */
+  private readNow(method: string, instead: string): TypedArray {
+    const s = this.alive(method);
+    if (s.backend.readSync === undefined) {
+      throw new BackendError(
+        `${method}: backend "${s.backend.name}" keeps its data on a device and has no synchronous read; use ${instead} instead.`,
+      );
+    }
+    return s.backend.readSync(s.handle, this.shape, this.dtype);
   }
 
   /** A copy on another backend (same values, no graph). */
@@ -335,7 +355,7 @@ export class Tensor implements Disposable {
 
   toString(): string {
     if (this.isDisposed) return `Tensor(disposed, shape=${fmt(this.shape)}, dtype=${this.dtype})`;
-    const body = this.size <= 64 ? JSON.stringify(this.toArray()) : `[${this.size} values]`;
+    const body = this.size > 64 ? `[${this.size} values]` : this.backend.readSync === undefined ? `[${this.size} values on "${this.backend.name}": read them with await array()]` : JSON.stringify(this.toArray());
     return `Tensor(${body}, shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
 
