@@ -1,12 +1,13 @@
 import type { Backend } from './backend.js';
 import { getBackend } from './backend.js';
 import { bytesPerElement, isFloat, typedArrayFor, type DType, type TypedArray } from './dtype.js';
-import { AutogradError, BackendError, DisposedError, ValueError } from './errors.js';
+import { AutogradError, BackendError, DisposedError, DTypeError, ShapeError, ValueError } from './errors.js';
+import { fitValue } from './validate.js';
 import { setTensorTest, trackTensor } from './memory.js';
 import { fmt, sizeOf, type Shape } from './shape.js';
 import { Storage } from './storage.js';
 import type { GraphNode } from './autograd/engine.js';
-import { computeGrads, enableGrad, noGrad } from './autograd/engine.js';
+import { computeGrads, enableGrad, isGradEnabled, noGrad } from './autograd/engine.js';
 import * as U from './ops/unary.js';
 import * as B from './ops/binary.js';
 import * as R from './ops/reduce.js';
@@ -357,6 +358,85 @@ export class Tensor implements Disposable {
     if (this.isDisposed) return `Tensor(disposed, shape=${fmt(this.shape)}, dtype=${this.dtype})`;
     const body = this.size > 64 ? `[${this.size} values]` : this.backend.readSync === undefined ? `[${this.size} values on "${this.backend.name}": read them with await array()]` : JSON.stringify(this.toArray());
     return `Tensor(${body}, shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  /** What `console.log(t)` and `util.inspect` print in Node: the summarised, rounded values. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.format();
+  }
+
+  /**
+   * The values as PyTorch prints them: 4 decimals for floats, each axis with more than 6 entries
+   * summarised as its first and last 3 joined by `...`, then the dtype and grad flags.
+   */
+  format(): string {
+    if (this.isDisposed) return `tensor(disposed, shape=${fmt(this.shape)}, dtype=${this.dtype})`;
+    const flags = `${this.dtype !== 'float32' ? `, dtype=${this.dtype}` : ''}${this.requiresGrad ? ', requiresGrad=true' : ''}`;
+    if (this.backend.readSync === undefined) return `tensor(<${this.size} values on "${this.backend.name}">, shape=${fmt(this.shape)}${flags})`;
+    const values = this.readNow('format', 'await t.array()');
+    const float = isFloat(this.dtype);
+    const cell = (v: number): string =>
+      this.dtype === 'bool' ? (v !== 0 ? 'True' : 'False') : !float ? String(v) : Number.isNaN(v) ? 'nan' : !Number.isFinite(v) ? (v > 0 ? 'inf' : '-inf') : Math.abs(v) >= 1e8 || (v !== 0 && Math.abs(v) < 1e-4) ? v.toExponential(4) : v.toFixed(4);
+    const EDGE = 3;
+    const strides = this.shape.map((_, i) => sizeOf(this.shape.slice(i + 1)));
+    const render = (dim: number, offset: number, indent: string): string => {
+      if (dim === this.rank) return cell(values[offset]);
+      const n = this.shape[dim];
+      const shown = n > 2 * EDGE ? [...Array(EDGE).keys(), -1, ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)] : [...Array(n).keys()];
+      const parts = shown.map((i) => (i < 0 ? '...' : render(dim + 1, offset + i * strides[dim], `${indent} `)));
+      const sep = dim === this.rank - 1 ? ', ' : `,${'\n'.repeat(this.rank - dim - 1)}${indent} `;
+      return `[${parts.join(sep)}]`;
+    };
+    return `tensor(${render(0, 0, '       ')}${flags})`;
+  }
+
+  // ---- in-place ops (PyTorch's trailing underscore) -------------------------------------------
+
+  /**
+   * Replaces this tensor's values with `compute()`'s (same shape and dtype), bumping its version,
+   * so a backward() through a graph that saved the old values throws instead of using the new ones.
+   * @throws AutogradError on a leaf that requires grad while gradients are recorded (PyTorch's rule;
+   *   do it in noGrad), or on a tensor produced by a recorded op (use the out-of-place op).
+   * @throws ShapeError / DTypeError when the result would not fit this tensor's shape or dtype.
+   */
+  private inPlace(method: string, compute: () => Tensor): this {
+    this.alive(method);
+    if (this.requiresGrad && isGradEnabled()) {
+      throw new AutogradError(
+        this.isLeaf
+          ? `${method}: a leaf tensor that requires grad (shape ${fmt(this.shape)}) cannot be changed in place while gradients are recorded; do it inside noGrad(() => ...), as optimizers do.`
+          : `${method}: this tensor (shape ${fmt(this.shape)}) is the output of a recorded ${this.node?.op ?? 'op'}; changing it in place would not be seen by the graph. Use the out-of-place op (y = y.${method.slice(0, -1)}(...)).`,
+      );
+    }
+    const result = noGrad(compute);
+    try {
+      if (result.shape.join() !== this.shape.join()) {
+        throw new ShapeError(`${method}: the result has shape ${fmt(result.shape)} but this tensor has shape ${fmt(this.shape)}; an in-place op cannot change the shape (broadcast the other operand to this shape, or use the out-of-place op).`);
+      }
+      if (result.dtype !== this.dtype) {
+        throw new DTypeError(`${method}: the result is ${result.dtype} but this tensor is ${this.dtype}; an in-place op cannot change the dtype (cast this tensor first, or use the out-of-place op).`);
+      }
+      this.assign(result);
+    } finally {
+      result.dispose();
+    }
+    return this;
+  }
+  add_(other: TensorLike): this { return this.inPlace('add_', () => B.add(this, other)); }
+  sub_(other: TensorLike): this { return this.inPlace('sub_', () => B.sub(this, other)); }
+  mul_(other: TensorLike): this { return this.inPlace('mul_', () => B.mul(this, other)); }
+  div_(other: TensorLike): this { return this.inPlace('div_', () => B.div(this, other)); }
+  clamp_(min?: TensorLike, max?: TensorLike): this { return this.inPlace('clamp_', () => B.clamp(this, min, max)); }
+  /** Sets every element to `value` (checked against the dtype: 3e9 is refused for int32). */
+  fill_(value: number | boolean): this {
+    const v = fitValue('fill_', value, this.dtype, 'value');
+    return this.inPlace('fill_', () => Tensor.fromValues(typedArrayFor(this.dtype, this.size).fill(v), this.shape, this.dtype, this.backend));
+  }
+  zero_(): this { return this.fill_(0); }
+  /** Copies `source`'s values (same shape and dtype) into this tensor. */
+  copy_(source: Tensor): this {
+    if (!(source instanceof Tensor)) throw new ValueError(`copy_: the source must be a Tensor, got ${source === null ? 'null' : typeof source}.`);
+    return this.inPlace('copy_', () => source.detach());
   }
 
   // ---- ops (each also a function of the same name) ---------------------------------------------
