@@ -2,11 +2,28 @@ import { getBackend, type Backend, type MemoryInfo } from './backend.js';
 import { AutogradError, ValueError } from './errors.js';
 import type { Tensor } from './tensor.js';
 
+/** How a tensor gets disposed, for every "was disposed" message (one wording library-wide). */
+export const DISPOSED_BY = '(by dispose(), an enclosing tidy(), or the DataLoader that handed it out moving to its next batch)';
+/** The fix every "was disposed" message ends with. */
+export const KEEP_ALIVE = 'Keep it alive with keep(t), or return it from the tidy() that made it.';
+
+const isThenable = (v: unknown): boolean => v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+
+/**
+ * What tidy, noGrad and enableGrad check of `fn` before running it: a function, and not an async
+ * one. `refuseAsync(api, fn, result)` checks what it returned.
+ */
+export function checkScopeFn(api: string, fn: unknown): void {
+  if (typeof fn !== 'function') {
+    throw new ValueError(`${api}(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}. Write ${api}(() => { ... }).`);
+  }
+  refuseAsync(api, fn);
+}
+
 /** Refuses a function that returns a promise: a scope around async code ends at its first await. */
 export function refuseAsync(api: string, fn: unknown, result?: unknown): void {
   const isAsyncFn = typeof fn === 'function' && fn.constructor?.name === 'AsyncFunction';
-  const isThenable = result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function';
-  if (isAsyncFn || isThenable) {
+  if (isAsyncFn || isThenable(result)) {
     throw new AutogradError(
       `${api}(fn): fn is async (it returns a Promise), but ${api} applies only until fn's first await. ` +
         `Call ${api} around the synchronous parts instead, e.g. \`const y = ${api}(() => model.call(x)); await ...\`.`,
@@ -59,10 +76,7 @@ export function setTensorTest(fn: (v: unknown) => v is Tensor): void {
  * @throws AutogradError when `fn` is async (tidy tracks synchronous code only; use dispose() or `using`).
  */
 export function tidy<T>(fn: () => NotAsync<T>): T {
-  if (typeof fn !== 'function') {
-    throw new ValueError(`tidy(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}. Write tidy(() => { ... }).`);
-  }
-  refuseAsync('tidy', fn);
+  checkScopeFn('tidy', fn);
   const scope: Tensor[] = [];
   scopes.push(scope);
   let result: T;
@@ -75,7 +89,7 @@ export function tidy<T>(fn: () => NotAsync<T>): T {
   } finally {
     scopes.pop();
   }
-  if (result instanceof Promise || (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function')) {
+  if (isThenable(result)) {
     for (const t of scope) if (!t.isKept) t.dispose();
     refuseAsync('tidy', fn, result);
   }

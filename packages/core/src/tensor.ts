@@ -3,7 +3,7 @@ import { getBackend } from './backend.js';
 import { bytesPerElement, isFloat, typedArrayFor, type DType, type TypedArray } from './dtype.js';
 import { AutogradError, BackendError, DisposedError, DTypeError, ShapeError, ValueError } from './errors.js';
 import { fitValue } from './validate.js';
-import { setTensorTest, trackTensor } from './memory.js';
+import { DISPOSED_BY, KEEP_ALIVE, setTensorTest, trackTensor } from './memory.js';
 import { fmt, sizeOf, type Shape } from './shape.js';
 import { Storage } from './storage.js';
 import type { GraphNode } from './autograd/engine.js';
@@ -92,15 +92,15 @@ export class Tensor implements Disposable {
   }
 
   get backend(): Backend {
-    return this.storageOrThrow('backend').backend;
+    return this.alive('backend').backend;
   }
   /** The backend storage; kernels read it. */
   get handle(): unknown {
-    return this.storageOrThrow('handle').handle;
+    return this.alive('handle').handle;
   }
   /** @internal shared by reshape-like views. */
   get storage(): Storage {
-    return this.storageOrThrow('storage');
+    return this.alive('storage');
   }
   get isDisposed(): boolean {
     return this.storage_ === null;
@@ -115,22 +115,11 @@ export class Tensor implements Disposable {
     return this.node === null;
   }
 
-  private storageOrThrow(what: string): Storage {
-    if (this.storage_ === null) {
-      throw new DisposedError(
-        `Tensor ${this.id} (shape ${fmt(this.shape)}, ${this.dtype}) was disposed and its ${what} is gone. ` +
-          `Keep it alive with keep(t), or return it from the tidy() that made it.`,
-      );
-    }
-    return this.storage_;
-  }
-
   /** The storage, or the library's error naming `method` when this tensor was disposed. */
   private alive(method: string): Storage {
     if (this.storage_ === null) {
       throw new DisposedError(
-        `${method}: tensor ${this.id} (shape ${fmt(this.shape)}, ${this.dtype}) was disposed (by dispose(), an enclosing tidy(), or the DataLoader that handed it out moving to its next batch). ` +
-          `Keep it alive with keep(t), or return it from the tidy() that made it.`,
+        `${method}: tensor ${this.id} (shape ${fmt(this.shape)}, ${this.dtype}) was disposed ${DISPOSED_BY}. ${KEEP_ALIVE}`,
       );
     }
     return this.storage_;
@@ -354,10 +343,9 @@ export class Tensor implements Disposable {
     return this;
   }
 
+  /** The same text as `console.log(t)`: see format(). */
   toString(): string {
-    if (this.isDisposed) return `Tensor(disposed, shape=${fmt(this.shape)}, dtype=${this.dtype})`;
-    const body = this.size > 64 ? `[${this.size} values]` : this.backend.readSync === undefined ? `[${this.size} values on "${this.backend.name}": read them with await array()]` : JSON.stringify(this.toArray());
-    return `Tensor(${body}, shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+    return this.format();
   }
 
   /** What `console.log(t)` and `util.inspect` print in Node: the summarised, rounded values. */
@@ -372,11 +360,17 @@ export class Tensor implements Disposable {
   format(): string {
     if (this.isDisposed) return `tensor(disposed, shape=${fmt(this.shape)}, dtype=${this.dtype})`;
     const flags = `${this.dtype !== 'float32' ? `, dtype=${this.dtype}` : ''}${this.requiresGrad ? ', requiresGrad=true' : ''}`;
-    if (this.backend.readSync === undefined) return `tensor(<${this.size} values on "${this.backend.name}">, shape=${fmt(this.shape)}${flags})`;
+    if (this.backend.readSync === undefined) return `tensor([${this.size} values on "${this.backend.name}": read them with await array()], shape=${fmt(this.shape)}${flags})`;
     const values = this.readNow('format', 'await t.array()');
     const float = isFloat(this.dtype);
-    const cell = (v: number): string =>
-      this.dtype === 'bool' ? (v !== 0 ? 'True' : 'False') : !float ? String(v) : Number.isNaN(v) ? 'nan' : !Number.isFinite(v) ? (v > 0 ? 'inf' : '-inf') : Math.abs(v) >= 1e8 || (v !== 0 && Math.abs(v) < 1e-4) ? v.toExponential(4) : v.toFixed(4);
+    const cell = (v: number): string => {
+      if (this.dtype === 'bool') return v !== 0 ? 'True' : 'False';
+      if (!float) return String(v);
+      if (Number.isNaN(v)) return 'nan';
+      if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+      const tinyOrHuge = Math.abs(v) >= 1e8 || (v !== 0 && Math.abs(v) < 1e-4);
+      return tinyOrHuge ? v.toExponential(4) : v.toFixed(4);
+    };
     const EDGE = 3;
     const strides = this.shape.map((_, i) => sizeOf(this.shape.slice(i + 1)));
     const render = (dim: number, offset: number, indent: string): string => {

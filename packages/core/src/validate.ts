@@ -1,5 +1,6 @@
 import { DTYPES, type DType } from './dtype.js';
 import { DisposedError, DTypeError, ValueError } from './errors.js';
+import { DISPOSED_BY, KEEP_ALIVE } from './memory.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -34,8 +35,7 @@ export function assertTensor(op: string, arg: string, v: unknown): asserts v is 
   }
   if (v.isDisposed) {
     throw new DisposedError(
-      `${op}: ${arg} (shape [${v.shape.join(', ')}]) has been disposed (by dispose(), an enclosing tidy(), or the DataLoader that handed it out moving to its next batch); ` +
-        `keep it alive with keep(t) or return it from the tidy() that made it.`,
+      `${op}: ${arg} (shape [${v.shape.join(', ')}]) has been disposed ${DISPOSED_BY}. ${KEEP_ALIVE}`,
     );
   }
 }

@@ -2,23 +2,14 @@ import '@tsgrad/backend-cpu';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { memory, tensor, type Tensor } from '@tsgrad/core';
 import { SafetensorsError } from '../src/index.js';
 import { loadFile, loadFileSync, loadIntoModule, loadIntoModuleSync, removeStaleTempFiles, saveFileSync, tempPathFor } from '../src/node.js';
+import { useTempDirs } from './tmp.js';
 
-const dirs: string[] = [];
-const tmpdir = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgrad-io-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  vi.restoreAllMocks();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmpdir = useTempDirs();
 
 /** The pid of a process that has exited and been reaped (spawnSync waits for it). */
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;

@@ -1,11 +1,11 @@
 import '@tsgrad/backend-cpu';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Tensor, TsgradError, tensor } from '@tsgrad/core';
 import { serialize, deserialize, readHeader, SafetensorsError } from '../src/index.js';
 import { saveFileSync, loadFileSync, saveFile, loadFile, loadIntoModule } from '../src/node.js';
+import { useTempDirs } from './tmp.js';
 
 const enc = (s: string) => Array.from(new TextEncoder().encode(s));
 const u64 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24, 0, 0, 0, 0];
@@ -179,16 +179,7 @@ describe('refusals of bad files (each names the problem, and the tensor)', () =>
 });
 
 describe('Node files', () => {
-  const dirs: string[] = [];
-  const tmpdir = () => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsgrad-io-'));
-    dirs.push(d);
-    return d;
-  };
-  afterEach(() => {
-    vi.restoreAllMocks();
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
+  const tmpdir = useTempDirs();
 
   it('saveFile / loadFile round trip a dict and a module, with metadata', async () => {
     const dir = tmpdir();

@@ -702,6 +702,13 @@ export const catalogue: readonly OpEntry[] = [
     fn: ({ diagonal }) => (x) => x.tril(diagonal),
     reference: ([x], { diagonal }) => build(x.shape, (idx) => (idx[idx.length - 1] - idx[idx.length - 2] <= diagonal ? at(x, idx) : 0)),
   }),
+  entry<{ diagonal: number }>({
+    name: 'triu',
+    primitives: ['where'],
+    cases: trilCases,
+    fn: ({ diagonal }) => (x) => x.triu(diagonal),
+    reference: ([x], { diagonal }) => build(x.shape, (idx) => (idx[idx.length - 1] - idx[idx.length - 2] >= diagonal ? at(x, idx) : 0)),
+  }),
   // Not differentiable: checked forward only.
   unaryEntry('sign', {}, (v) => Math.sign(v), false),
   unaryEntry('floor', {}, Math.floor, false),
@@ -728,6 +735,27 @@ export const catalogue: readonly OpEntry[] = [
           if (v === m || (m !== m && v !== v)) return k;
         }
         return -1;
+      });
+      return keepDims ? out : { shape: kept.filter((_, i) => i !== axis), values: out.values };
+    },
+  }),
+  entry<{ axis: number; keepDims: boolean }>({
+    name: 'argmin',
+    differentiable: false,
+    primitives: ['neg', 'argmax'],
+    cases: argmaxCases,
+    fn: ({ axis, keepDims }) => (x) => x.argmin(axis, keepDims),
+    reference: ([x], { axis, keepDims }) => {
+      const kept = x.shape.map((d, i) => (i === axis ? 1 : d));
+      // The first NaN when there is one (NaN counts as smallest, as in PyTorch), else the first minimum.
+      const out = build(kept, (o) => {
+        let best = -1;
+        for (let k = 0; k < x.shape[axis]; k++) {
+          const v = at(x, o.map((d, i) => (i === axis ? k : d)));
+          if (v !== v) return k;
+          if (best < 0 || v < at(x, o.map((d, i) => (i === axis ? best : d)))) best = k;
+        }
+        return best;
       });
       return keepDims ? out : { shape: kept.filter((_, i) => i !== axis), values: out.values };
     },

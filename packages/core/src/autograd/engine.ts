@@ -4,7 +4,7 @@ import { AutogradError, BackendError, DisposedError, ValueError } from '../error
 import { fmt, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
-import { refuseAsync, tidy, type NotAsync } from '../memory.js';
+import { checkScopeFn, DISPOSED_BY, KEEP_ALIVE, refuseAsync, tidy, type NotAsync } from '../memory.js';
 import { bytesPerElement, typedArrayFor } from '../dtype.js';
 import { unaryDefs } from '../ops/unary.js';
 import { binaryDefs } from '../ops/binary.js';
@@ -94,8 +94,7 @@ export function enableGrad<T>(fn: () => NotAsync<T>): T {
 }
 
 function withGradMode<T>(api: string, enabled: boolean, fn: () => T): T {
-  if (typeof fn !== 'function') throw new ValueError(`${api}(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}. Write ${api}(() => { ... }).`);
-  refuseAsync(api, fn);
+  checkScopeFn(api, fn);
   const prev = gradEnabled;
   gradEnabled = enabled;
   let result: T;
@@ -110,8 +109,7 @@ function withGradMode<T>(api: string, enabled: boolean, fn: () => T): T {
 
 export function disposedInput(op: string, index: number, t: Tensor): DisposedError {
   return new DisposedError(
-    `${op}: input ${index} (shape ${fmt(t.shape)}) has been disposed (by dispose(), an enclosing tidy(), or the DataLoader that handed it out moving to its next batch). ` +
-      `Keep it alive with keep(t) or return it from the tidy() that made it.`,
+    `${op}: input ${index} (shape ${fmt(t.shape)}) has been disposed ${DISPOSED_BY}. ${KEEP_ALIVE}`,
   );
 }
 
@@ -123,14 +121,15 @@ function notATensor(op: string, index: number, v: unknown): ValueError {
 /** Applies one op: infer, run the kernel, record the node. The one path every op takes. */
 export function apply<K extends OpName>(name: K, inputs: readonly Tensor[], params: OpParams[K]): Tensor {
   const def = (defs ?? opTable())[name] as OpDef<K>;
-  // A non-tensor argument (a string, null...) must not surface as a TypeError from a kernel.
-  for (let i = 0; i < inputs.length; i++) if (!(inputs[i] instanceof Tensor)) throw notATensor(name, i, inputs[i]);
   const first = inputs[0];
+  // A non-tensor argument (a string, null...) must not surface as a TypeError from a kernel.
+  if (!(first instanceof Tensor)) throw notATensor(name, 0, first);
   if (first.isDisposed) throw disposedInput(name, 0, first);
   const backend = first.backend;
   let needsGrad = false;
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
+    if (!(t instanceof Tensor)) throw notATensor(name, i, t);
     if (t.isDisposed) throw disposedInput(name, i, t);
     if (t.backend !== backend) {
       throw new BackendError(

@@ -269,8 +269,8 @@ export function any(x: Tensor, axis?: Axes, keepDims = false): Tensor {
 export function argmin(x: Tensor, axis = -1, keepDims = false): Tensor {
   assertTensor('argmin', 'x', x);
   assertBoolean('argmin', 'keepDims', keepDims);
-  normalizeAxis('argmin', axis, x.rank);
-  if (x.rank > 0 && x.shape[normalizeAxis('argmin', axis, x.rank)] === 0) {
+  const ax = normalizeAxis('argmin', axis, x.rank);
+  if (x.rank > 0 && x.shape[ax] === 0) {
     throw new ShapeError(`argmin: axis ${axis} of shape ${fmt(x.shape)} is empty, so it has no smallest element.`);
   }
   // float64 holds every int32 exactly, and its negation cannot overflow as -(-2^31) does in int32.
