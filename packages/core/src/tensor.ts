@@ -486,6 +486,8 @@ export class Tensor implements Disposable {
   expand(shape: readonly number[]): Tensor { return M.expand(this, shape); }
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return M.slice(this, begin, size); }
   pad(padding: readonly (readonly [number, number])[], value = 0): Tensor { return M.pad(this, padding, value); }
+  /** {@link M.indexSelect}: whole slices along `axis` by index (PyTorch's `index_select`). */
+  indexSelect(indices: Tensor | readonly number[], axis = 0): Tensor { return M.indexSelect(this, indices, axis); }
   gather(indices: Tensor | readonly number[], axis = 0): Tensor { return M.gather(this, indices, axis); }
 
   softmax(axis = -1): Tensor { return N.softmax(this, axis); }

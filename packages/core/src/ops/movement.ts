@@ -241,20 +241,35 @@ export function pad(x: Tensor, padding: readonly (readonly [number, number])[], 
   return apply('pad', [x], { padding, value });
 }
 
+/**
+ * Picks whole slices along `axis` by index: PyTorch's `index_select` (TensorFlow's `gather`).
+ * `indices` (int32, any shape, or a list of integers) replaces axis `axis`: the result's shape is
+ * `x.shape[:axis] + indices.shape + x.shape[axis+1:]` (PyTorch takes 1-D indices only; a 1-D
+ * index gives exactly its result). Differentiable in `x` (the gradient is a scatter-add).
+ * @throws ShapeError for a 0-d `x`; ValueError for non-integer list entries.
+ */
+export function indexSelect(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
+  return selectSlices('indexSelect', x, indices, axis);
+}
+
 /** Picks slices along `axis` by index (TensorFlow's gather, PyTorch's index_select for 1-D indices). */
 export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
-  assertTensor('gather', 'x', x);
-  const a = normalizeAxis('gather', axis, x.rank);
-  if (x.rank === 0) throw new ShapeError('gather: x is 0-d (a scalar) and has no axis to pick from; reshape it to [1] first.');
+  return selectSlices('gather', x, indices, axis);
+}
+
+function selectSlices(op: string, x: Tensor, indices: Tensor | readonly number[], axis: number): Tensor {
+  assertTensor(op, 'x', x);
+  const a = normalizeAxis(op, axis, x.rank);
+  if (x.rank === 0) throw new ShapeError(`${op}: x is 0-d (a scalar) and has no axis to pick from; reshape it to [1] first.`);
   let idx: Tensor;
   if (indices instanceof Tensor) {
-    assertTensor('gather', 'indices', indices);
+    assertTensor(op, 'indices', indices);
     idx = indices;
   } else {
     // A list of indices must hold integers: 1.7 or "abc" would otherwise be coerced to some index.
-    assertIntList('gather', 'indices', indices);
+    assertIntList(op, 'indices', indices);
     const values = new Int32Array(indices.length);
-    for (let i = 0; i < indices.length; i++) values[i] = fitValue('gather', indices[i], 'int32', `index ${indices[i]} at position ${i}`);
+    for (let i = 0; i < indices.length; i++) values[i] = fitValue(op, indices[i], 'int32', `index ${indices[i]} at position ${i}`);
     idx = Tensor.fromValues(values, [indices.length], 'int32', x.backend);
   }
   return apply('gather', [x, idx], { axis: a });
