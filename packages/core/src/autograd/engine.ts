@@ -11,6 +11,7 @@ import { binaryDefs } from '../ops/binary.js';
 import { reduceDefs } from '../ops/reduce.js';
 import { movementDefs } from '../ops/movement.js';
 import { linalgDefs } from '../ops/linalg.js';
+import type { Saves } from './saves.js';
 
 /** Every op the engine records: the backend primitives plus core-only views. */
 export interface OpParams extends PrimitiveParams, FusedParams {
@@ -32,16 +33,20 @@ export type VjpRule<K extends OpName> = (
   params: OpParams[K],
 ) => readonly (Tensor | null)[];
 
-/**
- * An op is a name with rules attached: shape/dtype inference (which validates the input) and a
- * vector-Jacobian product written in ops, or `null` for ops with no gradient (comparisons).
- */
-export interface OpDef<K extends OpName> {
+export { SAVES_NOTHING, SAVES_OUTPUT, savesInputs, type Saves } from './saves.js';
+
+interface OpRules<K extends OpName> {
   infer(inputs: readonly Tensor[], params: OpParams[K]): OutInfo;
-  vjp: VjpRule<K> | null;
   /** Overrides the backend kernel (reshape shares storage). */
   forward?: (inputs: readonly Tensor[], params: OpParams[K], out: OutInfo) => Storage;
 }
+
+/**
+ * An op is a name with rules attached: shape/dtype inference (which validates the input) and a
+ * vector-Jacobian product written in ops with what it saves, or `vjp: null` for ops with no
+ * gradient (comparisons). A rule without its `saves` declaration does not compile.
+ */
+export type OpDef<K extends OpName> = OpRules<K> & ({ vjp: VjpRule<K>; saves: Saves } | { vjp: null; saves?: undefined });
 
 /** The complete table: an op without a definition is a type error. */
 export type OpDefs = { readonly [K in OpName]: OpDef<K> };
@@ -55,12 +60,6 @@ export interface GraphNode {
   readonly versions: readonly number[];
 }
 
-/**
- * Ops whose gradient rule reads only shapes, never the values of its inputs or output: changing
- * those in place after the forward pass cannot corrupt the gradient (PyTorch's rules for these
- * ops save no tensor either). Every other rule is taken to read all its inputs and its output.
- */
-const SAVES_NO_VALUES: ReadonlySet<OpName> = new Set<OpName>(['add', 'sub', 'neg', 'sum', 'reshape', 'permute', 'expand', 'slice', 'concat', 'pad', 'cast']);
 
 
 let defs: OpDefs | undefined;
@@ -208,18 +207,20 @@ export interface GradOptions {
 
 /** The error for a saved tensor changed in place between the forward pass and backward(). */
 function checkVersions(t: Tensor, node: GraphNode): void {
-  if (SAVES_NO_VALUES.has(node.op)) return;
+  const saves = opTable()[node.op].saves;
+  if (saves === undefined) return;
   const changed = (x: Tensor, saved: number, what: string) =>
     new AutogradError(
       `backward: ${what} of ${node.op} (${x.name ? `"${x.name}", ` : ''}shape ${fmt(x.shape)}) was modified by an in-place operation ` +
         `(assign, an optimizer step...) after ${node.op} saved it for the gradient: its version is ${x.version}, ${node.op} saved version ${saved}. ` +
         `Call backward() before changing it (loss.backward() before optimizer.step()), or compute the forward pass again after the change.`,
     );
-  for (let j = 0; j < node.inputs.length; j++) {
+  for (const j of saves.inputs) {
     const x = node.inputs[j];
-    if (x.version !== node.versions[j]) throw changed(x, node.versions[j], `input ${j}`);
+    // An optional input (linear's bias) may be absent.
+    if (x !== undefined && x.version !== node.versions[j]) throw changed(x, node.versions[j], `input ${j}`);
   }
-  if (t.version !== 0) throw changed(t, 0, 'the output');
+  if (saves.output && t.version !== 0) throw changed(t, 0, 'the output');
 }
 
 /**

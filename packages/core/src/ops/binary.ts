@@ -1,4 +1,5 @@
 import { apply, type OpDef } from '../autograd/engine.js';
+import { SAVES_NOTHING, savesInputs } from '../autograd/saves.js';
 import { broadcastShapes, fmt } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { isFloat } from '../dtype.js';
@@ -37,15 +38,17 @@ function extremumVjp(g: Tensor, a: Tensor, b: Tensor, aLoses: Tensor, bLoses: Te
 }
 
 export const binaryDefs: { readonly [K in ArithName | CompareName | 'where']: OpDef<K> } = {
-  add: { infer: arith('add'), vjp: (g, [a, b]) => [unb(g, a), unb(g, b)] },
-  sub: { infer: arith('sub'), vjp: (g, [a, b]) => [unb(g, a), b.requiresGrad ? unb(g.neg(), b) : null] },
-  mul: { infer: arith('mul'), vjp: (g, [a, b]) => [a.requiresGrad ? unb(g.mul(b), a) : null, b.requiresGrad ? unb(g.mul(a), b) : null] },
+  add: { infer: arith('add'), saves: SAVES_NOTHING, vjp: (g, [a, b]) => [unb(g, a), unb(g, b)] },
+  sub: { infer: arith('sub'), saves: SAVES_NOTHING, vjp: (g, [a, b]) => [unb(g, a), b.requiresGrad ? unb(g.neg(), b) : null] },
+  mul: { infer: arith('mul'), saves: savesInputs(0, 1), vjp: (g, [a, b]) => [a.requiresGrad ? unb(g.mul(b), a) : null, b.requiresGrad ? unb(g.mul(a), b) : null] },
   div: {
     infer: arith('div'),
+    saves: { inputs: [1], output: true },
     vjp: (g, [a, b], y) => [a.requiresGrad ? unb(g.div(b), a) : null, b.requiresGrad ? unb(g.mul(y).div(b).neg(), b) : null],
   },
   pow: {
     infer: arith('pow', true),
+    saves: { inputs: [0, 1], output: true },
     // d a^b / da = b a^(b-1), d a^b / db = a^b log a, masked as PyTorch's pow_backward_self and
     // pow_backward_exponent do: 0 where b = 0 (not 0·0^-1 = NaN at a = 0), and 0 where a = 0 and
     // b >= 0 (not 0·log 0 = NaN). Elsewhere log a < 0 is NaN, as in PyTorch.
@@ -54,8 +57,8 @@ export const binaryDefs: { readonly [K in ArithName | CompareName | 'where']: Op
       b.requiresGrad ? unb(g.mul(powExponentFactor(a, b, y)), b) : null,
     ],
   },
-  maximum: { infer: arith('maximum'), vjp: (g, [a, b]) => extremumVjp(g, a, b, a.lt(b), a.gt(b)) },
-  minimum: { infer: arith('minimum'), vjp: (g, [a, b]) => extremumVjp(g, a, b, a.gt(b), a.lt(b)) },
+  maximum: { infer: arith('maximum'), saves: savesInputs(0, 1), vjp: (g, [a, b]) => extremumVjp(g, a, b, a.lt(b), a.gt(b)) },
+  minimum: { infer: arith('minimum'), saves: savesInputs(0, 1), vjp: (g, [a, b]) => extremumVjp(g, a, b, a.gt(b), a.lt(b)) },
   equal: { infer: compare('equal'), vjp: null },
   notEqual: { infer: compare('notEqual'), vjp: null },
   less: { infer: compare('less'), vjp: null },
@@ -70,6 +73,7 @@ export const binaryDefs: { readonly [K in ArithName | CompareName | 'where']: Op
       const dtype = sameDType('where', a, b);
       return out(broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape), dtype);
     },
+    saves: savesInputs(0),
     // The unselected side gets an exact 0 (a scalar, not g·0, which is NaN where g is infinite).
     vjp: (g, [cond, a, b]) => [null, a.requiresGrad ? unb(where(cond, g, 0), a) : null, b.requiresGrad ? unb(where(cond, 0, g), b) : null],
   },

@@ -1,4 +1,5 @@
 import { apply, type OpDef, type OutInfo } from '../autograd/engine.js';
+import { savesInputs } from '../autograd/saves.js';
 import type { Backend } from '../backend.js';
 import { bytesPerElement } from '../dtype.js';
 import { Storage } from '../storage.js';
@@ -32,6 +33,7 @@ export const linalgDefs: { readonly matmul: OpDef<'matmul'>; readonly linear: Op
       return y;
     },
     forward: (inputs, p, out) => linearForward(inputs, p.activation, out),
+    saves: { inputs: [0, 1], output: true },
     // z = x wᵀ + b, y = act(z): gz = g·act'(z), then the matmul and broadcast-add rules.
     vjp: (g, [x, w, b], y, p) => {
       const gz = p.activation === 'relu' ? where(y.le(0), 0, g) : g; // relu's rule: NaN passes g on
@@ -57,6 +59,7 @@ export const linalgDefs: { readonly matmul: OpDef<'matmul'>; readonly linear: Op
       const batch = broadcastShapes('matmul (batch dimensions)', a.shape.slice(0, -2), b.shape.slice(0, -2));
       return out([...batch, m, n], dtype);
     },
+    saves: savesInputs(0, 1),
     // C = op(A) op(B): dA and dB are matmuls of g with the other operand, in the layout that avoids copies.
     vjp: (g, [a, b], _, { transA, transB }) => {
       const da = !a.requiresGrad

@@ -1,4 +1,5 @@
 import { apply, type OpDef } from '../autograd/engine.js';
+import { SAVES_NOTHING, savesInputs } from '../autograd/saves.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { assertShape, fmt, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.js';
 import { assertIntList, assertTensor, describe, fitValue } from '../validate.js';
@@ -16,10 +17,12 @@ export const movementDefs: { readonly [K in MovementName]: OpDef<K> } = {
   reshape: {
     infer: ([x], p) => out(p.shape, x.dtype),
     forward: ([x]) => x.storage.retain(),
+    saves: SAVES_NOTHING,
     vjp: (g, [x]) => [g.reshape(x.shape)],
   },
   permute: {
     infer: ([x], p) => out(p.perm.map((a) => x.shape[a]), x.dtype),
+    saves: SAVES_NOTHING,
     vjp: (g, _, __, p) => {
       const inverse = new Array<number>(p.perm.length);
       p.perm.forEach((a, i) => (inverse[a] = i));
@@ -28,10 +31,12 @@ export const movementDefs: { readonly [K in MovementName]: OpDef<K> } = {
   },
   expand: {
     infer: ([x], p) => out(p.shape, x.dtype),
+    saves: SAVES_NOTHING,
     vjp: (g, [x]) => [sumToShape(g, x.shape)],
   },
   slice: {
     infer: ([x], p) => out(p.size, x.dtype),
+    saves: SAVES_NOTHING,
     vjp: (g, [x], _, p) => [g.pad(x.shape.map((d, i) => [p.begin[i], d - p.begin[i] - g.shape[i]] as const))],
   },
   concat: {
@@ -49,6 +54,7 @@ export const movementDefs: { readonly [K in MovementName]: OpDef<K> } = {
       }
       return out(first.shape.map((d, i) => (i === p.axis ? total : d)), first.dtype);
     },
+    saves: SAVES_NOTHING,
     vjp: (g, inputs, _, p) => {
       let offset = 0;
       return inputs.map((t) => {
@@ -60,6 +66,7 @@ export const movementDefs: { readonly [K in MovementName]: OpDef<K> } = {
   },
   pad: {
     infer: ([x], p) => out(x.shape.map((d, i) => d + p.padding[i][0] + p.padding[i][1]), x.dtype),
+    saves: SAVES_NOTHING,
     vjp: (g, [x], _, p) => [g.slice(p.padding.map((q) => q[0]), x.shape)],
   },
   gather: {
@@ -67,6 +74,7 @@ export const movementDefs: { readonly [K in MovementName]: OpDef<K> } = {
       indicesDType('gather', idx);
       return out([...x.shape.slice(0, p.axis), ...idx.shape, ...x.shape.slice(p.axis + 1)], x.dtype);
     },
+    saves: savesInputs(1),
     vjp: (g, [x, idx], _, p) => [apply('scatterAdd', [g, idx], { axis: p.axis, shape: x.shape }), null],
   },
   scatterAdd: {
@@ -78,7 +86,8 @@ export const movementDefs: { readonly [K in MovementName]: OpDef<K> } = {
       }
       return out(p.shape, u.dtype);
     },
-    vjp: (g, [, idx], _, p) => [gather(g, idx, p.axis), null],
+    saves: savesInputs(1),
+    vjp: (g, [, idx], _, p) => [indexSelect(g, idx, p.axis), null],
   },
 };
 

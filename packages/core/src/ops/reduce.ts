@@ -1,4 +1,5 @@
 import { apply, type OpDef } from '../autograd/engine.js';
+import { SAVES_NOTHING } from '../autograd/saves.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { fmt, normalizeAxes, normalizeAxis, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -33,9 +34,9 @@ const extremumVjp = (g: Tensor, [x]: readonly Tensor[], y: Tensor, p: { readonly
 };
 
 export const reduceDefs: { readonly [K in 'sum' | 'max' | 'min' | 'argmax']: OpDef<K> } = {
-  sum: { infer: reduceInfer('sum'), vjp: (g, [x], _, p) => [g.reshape(keptShape(x.shape, p.axes)).expand(x.shape as number[])] },
-  max: { infer: reduceInfer('max'), vjp: extremumVjp },
-  min: { infer: reduceInfer('min'), vjp: extremumVjp },
+  sum: { infer: reduceInfer('sum'), saves: SAVES_NOTHING, vjp: (g, [x], _, p) => [g.reshape(keptShape(x.shape, p.axes)).expand(x.shape as number[])] },
+  max: { infer: reduceInfer('max'), saves: { inputs: [0], output: true }, vjp: extremumVjp },
+  min: { infer: reduceInfer('min'), saves: { inputs: [0], output: true }, vjp: extremumVjp },
   argmax: {
     infer: ([x], p) => {
       if (x.shape[p.axis] === 0) throw new ShapeError(`argmax: axis ${p.axis} of shape ${fmt(x.shape)} is empty, so it has no largest element.`);

@@ -1,4 +1,5 @@
 import { apply, type OpDef, type OpName } from '../autograd/engine.js';
+import { SAVES_NOTHING, SAVES_OUTPUT, savesInputs } from '../autograd/saves.js';
 import { assertDType, isFloat, type DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { out, requireFloat } from './util.js';
@@ -20,27 +21,28 @@ const numeric = (op: string) => (inputs: readonly Tensor[]) => {
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 export const unaryDefs: { readonly [K in UnaryName | 'cast']: OpDef<K> } = {
-  neg: { infer: numeric('neg'), vjp: (g) => [g.neg()] },
-  exp: { infer: floatOnly('exp'), vjp: (g, _, y) => [g.mul(y)] },
-  log: { infer: floatOnly('log'), vjp: (g, [x]) => [g.div(x)] },
-  log1p: { infer: floatOnly('log1p'), vjp: (g, [x]) => [g.div(x.add(1))] },
-  sqrt: { infer: floatOnly('sqrt'), vjp: (g, _, y) => [g.div(y.mul(2))] },
-  abs: { infer: numeric('abs'), vjp: (g, [x]) => [g.mul(x.sign())] },
+  neg: { infer: numeric('neg'), saves: SAVES_NOTHING, vjp: (g) => [g.neg()] },
+  exp: { infer: floatOnly('exp'), saves: SAVES_OUTPUT, vjp: (g, _, y) => [g.mul(y)] },
+  log: { infer: floatOnly('log'), saves: savesInputs(0), vjp: (g, [x]) => [g.div(x)] },
+  log1p: { infer: floatOnly('log1p'), saves: savesInputs(0), vjp: (g, [x]) => [g.div(x.add(1))] },
+  sqrt: { infer: floatOnly('sqrt'), saves: SAVES_OUTPUT, vjp: (g, _, y) => [g.div(y.mul(2))] },
+  abs: { infer: numeric('abs'), saves: savesInputs(0), vjp: (g, [x]) => [g.mul(x.sign())] },
   // sign and floor are flat almost everywhere: zero gradient (null means zero).
-  sign: { infer: numeric('sign'), vjp: () => [null] },
-  floor: { infer: floatOnly('floor'), vjp: () => [null] },
+  sign: { infer: numeric('sign'), saves: SAVES_NOTHING, vjp: () => [null] },
+  floor: { infer: floatOnly('floor'), saves: SAVES_NOTHING, vjp: () => [null] },
   // ReLU'(0) = 0, and a NaN input passes g on, as PyTorch's threshold_backward (x <= 0 ? 0 : g).
-  relu: { infer: numeric('relu'), vjp: (g, [x]) => [where(x.le(0), 0, g)] },
-  sigmoid: { infer: floatOnly('sigmoid'), vjp: (g, _, y) => [g.mul(y.mul(y.neg().add(1)))] },
-  tanh: { infer: floatOnly('tanh'), vjp: (g, _, y) => [g.mul(y.mul(y).neg().add(1))] },
-  sin: { infer: floatOnly('sin'), vjp: (g, [x]) => [g.mul(x.cos())] },
-  cos: { infer: floatOnly('cos'), vjp: (g, [x]) => [g.mul(x.sin()).neg()] },
-  erf: { infer: floatOnly('erf'), vjp: (g, [x]) => [g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI))] },
+  relu: { infer: numeric('relu'), saves: savesInputs(0), vjp: (g, [x]) => [where(x.le(0), 0, g)] },
+  sigmoid: { infer: floatOnly('sigmoid'), saves: SAVES_OUTPUT, vjp: (g, _, y) => [g.mul(y.mul(y.neg().add(1)))] },
+  tanh: { infer: floatOnly('tanh'), saves: SAVES_OUTPUT, vjp: (g, _, y) => [g.mul(y.mul(y).neg().add(1))] },
+  sin: { infer: floatOnly('sin'), saves: savesInputs(0), vjp: (g, [x]) => [g.mul(x.cos())] },
+  cos: { infer: floatOnly('cos'), saves: savesInputs(0), vjp: (g, [x]) => [g.mul(x.sin()).neg()] },
+  erf: { infer: floatOnly('erf'), saves: savesInputs(0), vjp: (g, [x]) => [g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI))] },
   cast: {
     infer: (inputs, p) => {
       assertDType(p.dtype, 'cast');
       return out(inputs[0].shape, p.dtype);
     },
+    saves: SAVES_NOTHING,
     vjp: (g, [x]) => [isFloat(x.dtype) && isFloat(g.dtype) ? g.cast(x.dtype) : null],
   },
 };
