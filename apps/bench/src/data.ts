@@ -97,3 +97,82 @@ export function mlpData(batch = 64, seed = 2): MlpData {
   labels.forEach((c, i) => (oneHot[i * classes + c] = 1));
   return { batch, x, labels, oneHot, sizes, layers: initLayers(sizes, seed + 100), lr: 0.01 };
 }
+
+/** A conv layer's parameters in PyTorch's layout: weight [outC, inC, k, k] row-major, bias [outC]. */
+export interface ConvInit {
+  readonly inC: number;
+  readonly outC: number;
+  readonly k: number;
+  readonly weight: Float32Array;
+  readonly bias: Float32Array;
+}
+
+/**
+ * The MNIST example's CNN (apps/examples/src/mnist-model.ts) on a batch of fixed random 28x28
+ * images: Conv2d(1,16,3,pad 1)-BatchNorm2d-ReLU-MaxPool2d(2)-Conv2d(16,32,3,pad 1)-BatchNorm2d-
+ * ReLU-MaxPool2d(2)-Flatten-Linear(1568,128)-ReLU-Linear(128,10), Adam.
+ */
+export interface CnnData {
+  readonly batch: number;
+  /** [batch, 1, 28, 28] (NCHW), pixels in [0, 1). */
+  readonly x: Float32Array;
+  /** Class indices. */
+  readonly labels: Int32Array;
+  /** The same labels one-hot, [batch, 10]. */
+  readonly oneHot: Float32Array;
+  readonly convs: ConvInit[];
+  /** Linear(1568, 128) (inputs in NCHW flatten order: c·49 + h·7 + w) and Linear(128, 10). */
+  readonly dense: LayerInit[];
+  readonly lr: number;
+}
+
+/** PyTorch's Conv2d init: weight and bias from U(±1/√(inC·k·k)). */
+function initConv(inC: number, outC: number, k: number, r: () => number): ConvInit {
+  const bound = 1 / Math.sqrt(inC * k * k);
+  const weight = new Float32Array(outC * inC * k * k).map(() => (2 * r() - 1) * bound);
+  const bias = new Float32Array(outC).map(() => (2 * r() - 1) * bound);
+  return { inC, outC, k, weight, bias };
+}
+
+export function cnnData(batch = 64, seed = 3): CnnData {
+  const r = rng(seed);
+  const classes = 10;
+  const x = new Float32Array(batch * 28 * 28).map(() => r());
+  const labels = new Int32Array(batch).map(() => Math.floor(r() * classes));
+  const oneHot = new Float32Array(batch * classes);
+  labels.forEach((c, i) => (oneHot[i * classes + c] = 1));
+  const convs = [initConv(1, 16, 3, r), initConv(16, 32, 3, r)];
+  return { batch, x, labels, oneHot, convs, dense: initLayers([32 * 7 * 7, 128, 10], seed + 100), lr: 1e-3 };
+}
+
+/** NCHW [n, c, h, w] → NHWC [n, h, w, c] (TensorFlow.js's image layout). */
+export function toNhwc(x: Float32Array, n: number, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) out[((b * h + i) * w + j) * c + ch] = x[((b * c + ch) * h + i) * w + j];
+  return out;
+}
+
+/** A conv weight [outC, inC, k, k] → TensorFlow.js's kernel layout [k, k, inC, outC]. */
+export function convKernelHwio(l: ConvInit): Float32Array {
+  const { inC, outC, k } = l;
+  const out = new Float32Array(l.weight.length);
+  for (let o = 0; o < outC; o++)
+    for (let i = 0; i < inC; i++)
+      for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) out[((a * k + b) * inC + i) * outC + o] = l.weight[((o * inC + i) * k + a) * k + b];
+  return out;
+}
+
+/**
+ * The first dense layer's kernel for an NHWC flatten: TensorFlow.js flattens [h, w, c] where
+ * PyTorch flattens [c, h, w], so input row (h·W + w)·C + c of the [in, out] kernel takes
+ * PyTorch's column c·H·W + h·W + w.
+ */
+export function denseKernelAfterNhwcFlatten(l: LayerInit, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(l.inF * l.outF);
+  for (let o = 0; o < l.outF; o++)
+    for (let ch = 0; ch < c; ch++)
+      for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) out[((i * w + j) * c + ch) * l.outF + o] = l.weight[o * l.inF + (ch * h + i) * w + j];
+  return out;
+}

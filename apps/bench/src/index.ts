@@ -1,15 +1,17 @@
 /**
  * tsgrad's benchmark against its peers, every implementation in one process, interleaved:
- *   node dist/index.js [--workload regression|mlp|all] [--rounds 9] [--steps N] [--warmup N] [--only name,...]
+ *   node dist/index.js [--workload regression|mlp|cnn|all] [--rounds 9] [--steps N] [--warmup N] [--only name,...]
  * Prints, per workload, the median time per training step over the rounds, the ratio to the
  * hand-fused loop, and the loss after the same number of steps (every implementation trains).
+ * The CNN workload (`pnpm bench:cnn`) has no hand-fused loop: it prints samples/s and each
+ * implementation's speed relative to TensorFlow.js on tfjs-backend-wasm instead.
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { mlpData, regressionData } from './data.js';
+import { cnnData, mlpData, regressionData } from './data.js';
 import { handFusedMlp, handFusedRegression } from './handfused.js';
-import { tsgradCoreRegression, tsgradModuleMlp, tsgradModuleRegression } from './tsgrad.js';
-import { tfMlp, tfRegression } from './tfjs.js';
+import { tsgradCnn, tsgradCoreRegression, tsgradModuleMlp, tsgradModuleRegression } from './tsgrad.js';
+import { tfCnn, tfMlp, tfRegression } from './tfjs.js';
 import { jaxMlp, jaxRegression } from './jax.js';
 import type { Runner } from './runner.js';
 
@@ -32,7 +34,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--warmup') o.warmup = Number(v);
     else if (a === '--only') o.only = v.split(',').map((s) => s.trim().toLowerCase());
     else if (a === '--help' || a === '-h') {
-      console.log('node dist/index.js [--workload regression|mlp|all] [--rounds 9] [--steps N] [--warmup N] [--only substring,...]');
+      console.log('node dist/index.js [--workload regression|mlp|cnn|all] [--rounds 9] [--steps N] [--warmup N] [--only substring,...]');
       process.exit(0);
     } else continue;
     i++;
@@ -54,12 +56,16 @@ interface Row {
   error?: string;
 }
 
-async function run(title: string, makers: (() => Runner)[], stepsPerRound: number, warmup: number, rounds: number, only?: string[]): Promise<Row[]> {
+/** How a workload's table compares: to its first row (the hand-fused loop), or in samples/s against the row whose name contains `name`. */
+type Baseline = { kind: 'first' } | { kind: 'samples'; batch: number; name: string; label: string };
+
+async function run(title: string, makers: (() => Runner)[], stepsPerRound: number, warmup: number, rounds: number, only?: string[], baseline: Baseline = { kind: 'first' }): Promise<Row[]> {
   const runners: (Runner | { name: string; error: string })[] = [];
   for (const make of makers) {
     try {
       const r = make();
-      if (only && !r.name.toLowerCase().startsWith('hand') && !only.some((s) => r.name.toLowerCase().includes(s))) continue;
+      const isBase = r.name.toLowerCase().startsWith('hand') || (baseline.kind === 'samples' && r.name.includes(baseline.name));
+      if (only && !isBase && !only.some((s) => r.name.toLowerCase().includes(s))) continue;
       if (r.enter) await r.enter();
       runners.push(r);
     } catch (e) {
@@ -103,10 +109,14 @@ async function run(title: string, makers: (() => Runner)[], stepsPerRound: numbe
     rows.push({ name: r.name, msPerStep: median(t), spread: [Math.min(...t), Math.max(...t)], loss });
     r.dispose?.();
   }
-  const base = rows[0].msPerStep;
   const total = warmup + rounds * stepsPerRound;
   console.log(`\n## ${title}\n`);
   console.log(`${rounds} rounds of ${stepsPerRound} steps after ${warmup} warm-up steps; loss after ${total} steps.\n`);
+  if (baseline.kind === 'samples') {
+    printSamples(rows, baseline);
+    return rows;
+  }
+  const base = rows[0].msPerStep;
   console.log('| implementation | ms/step (median) | min..max | x hand-fused | final loss |');
   console.log('|---|---:|---:|---:|---:|');
   for (const row of rows) {
@@ -117,6 +127,23 @@ async function run(title: string, makers: (() => Runner)[], stepsPerRound: numbe
       );
   }
   return rows;
+}
+
+/** The table of a samples/s workload, then the best tsgrad row over the baseline's samples/s. */
+function printSamples(rows: Row[], b: { batch: number; name: string; label: string }): void {
+  const perSecond = (r: Row) => (1000 * b.batch) / r.msPerStep;
+  const base = rows.find((r) => r.name.includes(b.name) && r.error === undefined);
+  console.log(`| implementation | ms/step (median) | min..max | samples/s | x ${b.label} | final loss |`);
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    if (row.error !== undefined) console.log(`| ${row.name} | failed: ${row.error} | | | | |`);
+    else {
+      const ratio = base ? (perSecond(row) / perSecond(base)).toFixed(2) : 'n/a';
+      console.log(`| ${row.name} | ${row.msPerStep.toFixed(2)} | ${row.spread[0].toFixed(2)}..${row.spread[1].toFixed(2)} | ${perSecond(row).toFixed(0)} | ${ratio} | ${row.loss.toFixed(4)} |`);
+    }
+  }
+  const ours = rows.filter((r) => r.name.startsWith('tsgrad') && r.error === undefined).sort((p, q) => p.msPerStep - q.msPerStep)[0];
+  if (ours && base) console.log(`\nBest tsgrad (${ours.name}) / ${b.label}: ${(perSecond(ours) / perSecond(base)).toFixed(2)}x the samples/s.`);
 }
 
 async function main(): Promise<void> {
@@ -151,6 +178,19 @@ async function main(): Promise<void> {
       o.warmup ?? 10,
       o.rounds,
       o.only,
+    );
+  }
+  // Not part of 'all' (it takes minutes): --workload cnn, or `pnpm bench:cnn`.
+  if (o.workload === 'cnn') {
+    const d = cnnData();
+    await run(
+      'CNN: the MNIST example\'s model (Conv2d-BatchNorm2d-ReLU-MaxPool2d x2, Linear 1568-128-10), batch 64 of 1x28x28 random data, softmax cross-entropy, Adam lr 1e-3',
+      [() => tsgradCnn(d), () => tsgradCnn(d, 'wasm'), () => tfCnn('cpu', d), () => tfCnn('wasm', d)],
+      o.steps ?? 3,
+      o.warmup ?? 3,
+      o.rounds,
+      o.only,
+      { kind: 'samples', batch: d.batch, name: 'tfjs-backend-wasm', label: 'tfjs-wasm' },
     );
   }
 }

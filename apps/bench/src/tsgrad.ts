@@ -1,11 +1,11 @@
 import { matmul, noGrad, setBackend, tensor, tidy, keep, type Tensor } from '@tsgrad/core';
 import '@tsgrad/backend-cpu';
 import '@tsgrad/backend-wasm';
-import { Linear, Sequential } from '@tsgrad/layers';
+import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Sequential } from '@tsgrad/layers';
 import { ReLU } from '@tsgrad/activations';
-import { SGD } from '@tsgrad/optimizers';
-import { L1Loss } from '@tsgrad/losses';
-import type { LayerInit, MlpData, RegressionData } from './data.js';
+import { Adam, SGD } from '@tsgrad/optimizers';
+import { CrossEntropyLoss, L1Loss } from '@tsgrad/losses';
+import type { CnnData, ConvInit, LayerInit, MlpData, RegressionData } from './data.js';
 import type { Runner } from './runner.js';
 
 interface Param {
@@ -139,5 +139,60 @@ export function tsgradModuleMlp(d: MlpData, backend: TsgradBackend = 'cpu'): Run
       }
     },
     loss: () => tidy(() => noGrad(() => crossEntropy(model.call(x), t).item())),
+  };
+}
+
+function convLayer(c: ConvInit): Conv2d {
+  const conv = new Conv2d(c.inC, c.outC, c.k, { padding: 1 });
+  noGrad(() => {
+    conv.weight.assign(tensor(c.weight, { shape: [c.outC, c.inC, c.k, c.k] }));
+    (conv.bias as Tensor).assign(tensor(c.bias, { shape: [c.outC] }));
+  });
+  return conv;
+}
+
+/** The MNIST example's model (apps/examples/src/mnist-model.ts) with the bench's initial weights. */
+export function cnnModel(d: CnnData): Sequential {
+  const [fc1, fc2] = moduleModel(d.dense).children().filter((m) => m instanceof Linear) as Linear[];
+  return new Sequential(
+    convLayer(d.convs[0]),
+    new BatchNorm2d(16),
+    new ReLU(),
+    new MaxPool2d(2),
+    convLayer(d.convs[1]),
+    new BatchNorm2d(32),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Flatten(),
+    fc1,
+    new ReLU(),
+    fc2,
+  );
+}
+
+/** One Adam step of the MNIST CNN per iteration, as apps/examples/src/mnist.ts trains it. */
+export function tsgradCnn(d: CnnData, backend: TsgradBackend = 'cpu'): Runner {
+  setBackend(backend);
+  const x = keep(tensor(d.x, { shape: [d.batch, 1, 28, 28] }));
+  const y = keep(tensor(d.labels, { shape: [d.batch], dtype: 'int32' }));
+  const model = cnnModel(d);
+  model.train();
+  const opt = new Adam(model.parameters(), { lr: d.lr });
+  const lossFunc = new CrossEntropyLoss();
+  return {
+    name: label(backend, 'Sequential + CrossEntropyLoss + Adam'),
+    enter: enter(backend),
+    steps(n) {
+      for (let s = 0; s < n; s++) {
+        tidy(() => {
+          opt.zeroGrad();
+          const loss = lossFunc.call(model.call(x) as Tensor, y);
+          loss.backward();
+          opt.step();
+        });
+      }
+    },
+    // Training mode (batch statistics), as TensorFlow.js's training-mode forward pass.
+    loss: () => tidy(() => noGrad(() => lossFunc.call(model.call(x) as Tensor, y).item())),
   };
 }

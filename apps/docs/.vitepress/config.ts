@@ -25,6 +25,7 @@ const GUIDES = [
   ['plotting', 'Plotting', '시각화'],
   ['checkpoints', 'Checkpoints', '체크포인트'],
   ['backends', 'Writing and testing a backend', '백엔드 작성과 테스트'],
+  ['mnist', 'MNIST: a CNN in your browser', 'MNIST: 브라우저에서 합성곱 신경망'],
 ] as const;
 
 /** The API reference's pages, listed by scripts/api.mjs when it generates them. */

@@ -5,24 +5,15 @@
 // scrolls sideways; search, the backend switch and the CPU fallback. Each page is opened once (its
 // checks run while it is open and are asserted in the tests below); screenshots of every page go
 // to apps/docs/test-results/.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DocsState } from '../src/runtime.js';
+import { CHROMIUM, FLAGS, serve } from './browser.js';
 import { dist, ensureBuilt, pages, root } from './built.js';
 
-const CHROMIUM = process.env.TSGRAD_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const resultsDir = join(root, 'test-results');
 // Short runs: SwiftShader computes WebGL on the CPU.
 const EPOCHS = 100;
@@ -30,31 +21,10 @@ const EVERY = 25;
 const CLASSIFIER_EPOCHS = 60;
 const QUERY = `?epochs=${EPOCHS}&every=${EVERY}&classifierEpochs=${CLASSIFIER_EPOCHS}`;
 /** Examples that run on a button press; every other one runs when its page opens. */
-const ON_PRESS = ['hard-cases', 'practice'];
+const ON_PRESS = ['hard-cases', 'practice', 'mnist'];
 
 const missing = !existsSync(CHROMIUM);
 if (missing) console.warn(`apps/docs site test skipped: ${CHROMIUM} is missing (apt-get install -y chromium).`);
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.json': 'application/json', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf' };
-
-function serve(dir: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    let path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-    if (path.endsWith('/')) path += 'index.html';
-    const file = normalize(join(dir, path));
-    if (!file.startsWith(dir) || !existsSync(file) || statSync(file).isDirectory()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((ok) =>
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      ok({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` });
-    }),
-  );
-}
 
 const docsState = (page: Page) => page.evaluate(() => window.__docs) as Promise<DocsState>;
 const demo = async (page: Page, id: string) => (await docsState(page)).demos[id]!;

@@ -218,6 +218,15 @@ describe('Module forms', () => {
     expect(net.call(tensor([[1], [2]])).shape).toEqual([2, 1]);
     expect(String(net)).toContain('(1): ReLU()');
   });
+  it('Identity is a placeholder Module in a Sequential (PyTorch\'s nn.Identity): same values, gradient passed through', () => {
+    const net = new Sequential(new Linear(2, 2), new A.Identity(), new Linear(2, 1));
+    expect(net.at(1)).toBeInstanceOf(A.Identity);
+    const x = tensor([[1, 2]]);
+    const direct = net.at(2).call(net.at(0).call(x));
+    expect(values(net.call(x))).toEqual(values(direct));
+    net.call(x).sum().backward();
+    expect(net.parameters().every((p) => p.grad !== null)).toBe(true);
+  });
 });
 
 describe('bad input', () => {

@@ -1,11 +1,13 @@
 import type { Shape } from '@tsgrad/core';
 import { broadcastStrides, type NumArray } from './strided.js';
+import { binaryRowF32, unaryF32, whereFlatF32 } from './f32.js';
 
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'sin' | 'cos' | 'erf' | 'floor';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
 
 /** One loop per op (no per-element dispatch): x[i] -> out[i]. */
 export function unaryLoop(op: UnaryOp, x: NumArray, out: NumArray): void {
+  if (x instanceof Float32Array && out instanceof Float32Array && unaryF32(op, x, out)) return;
   const n = out.length;
   switch (op) {
     case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]; return;
@@ -87,8 +89,16 @@ export function isTrailingTile(shape: Shape, outShape: Shape): boolean {
  * out = full (op) tile, the tile of length m repeated over n/m rows; `swap` puts the tile on the
  * left (tile (op) full). Same element results as the general path: only the loop order is fixed.
  */
-function binaryTile(op: BinaryOp, full: NumArray, tile: NumArray, out: NumArray, n: number, m: number, swap: boolean): void {
+function binaryTile(f32: boolean, op: BinaryOp, full: NumArray, tile: NumArray, out: NumArray, n: number, m: number, swap: boolean): void {
   if (m === 0) return;
+  if (f32 && (op === 'add' || op === 'sub' || op === 'mul' || op === 'div')) {
+    const f = full as Float32Array;
+    const t = tile as Float32Array;
+    const r = out as Float32Array;
+    if (!swap) for (let o = 0; o < n; o += m) binaryRowF32(op, f, o, 1, t, 0, 1, r, o, m);
+    else for (let o = 0; o < n; o += m) binaryRowF32(op, t, 0, 1, f, o, 1, r, o, m);
+    return;
+  }
   if (!swap) {
     switch (op) {
       case 'add': for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = full[o + j] + tile[j]; return;
@@ -108,36 +118,77 @@ function binaryTile(op: BinaryOp, full: NumArray, tile: NumArray, out: NumArray,
   }
 }
 
-/** A binary op with NumPy broadcasting: whole-array rows when shapes agree, strided rows otherwise. */
+/** One row through the float32 copy of the loop when every operand is float32 (see f32.ts), else the generic one. */
+function row(f32: boolean, op: BinaryOp, a: NumArray, ai: number, as: number, b: NumArray, bi: number, bs: number, out: NumArray, o: number, n: number): void {
+  if (f32 && binaryRowF32(op, a as Float32Array, ai, as, b as Float32Array, bi, bs, out as Float32Array, o, n)) return;
+  binaryRow(op, a, ai, as, b, bi, bs, out, o, n);
+}
+
+/**
+ * A binary op with NumPy broadcasting: whole-array rows when shapes agree, strided rows
+ * otherwise. Adjacent axes that both operands walk alike are merged first, so a per-channel
+ * operand [1, C, 1, 1] against [N, C, H, W] runs N·C rows of H·W (a scalar each), not N·C·H
+ * rows of W.
+ */
 export function binaryBroadcast(op: BinaryOp, a: NumArray, aShape: Shape, b: NumArray, bShape: Shape, out: NumArray, outShape: Shape): void {
   const n = out.length;
   if (n === 0) return;
-  if (a.length === n && b.length === n) return binaryRow(op, a, 0, 1, b, 0, 1, out, 0, n);
-  if (b.length === 1 && a.length === n) return binaryRow(op, a, 0, 1, b, 0, 0, out, 0, n);
-  if (a.length === 1 && b.length === n) return binaryRow(op, a, 0, 0, b, 0, 1, out, 0, n);
+  const f32 = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array;
+  if (a.length === n && b.length === n) return row(f32, op, a, 0, 1, b, 0, 1, out, 0, n);
+  if (b.length === 1 && a.length === n) return row(f32, op, a, 0, 1, b, 0, 0, out, 0, n);
+  if (a.length === 1 && b.length === n) return row(f32, op, a, 0, 0, b, 0, 1, out, 0, n);
   // One operand full, the other repeating along the leading axes (a bias row): tile loops.
-  if (a.length === n && isTrailingTile(bShape, outShape)) return binaryTile(op, a, b, out, n, b.length, false);
-  if (b.length === n && isTrailingTile(aShape, outShape)) return binaryTile(op, b, a, out, n, a.length, true);
-  const rank = outShape.length;
-  const sa = broadcastStrides(aShape, outShape);
-  const sb = broadcastStrides(bShape, outShape);
-  const inner = outShape[rank - 1];
+  if (a.length === n && isTrailingTile(bShape, outShape)) return binaryTile(f32, op, a, b, out, n, b.length, false);
+  if (b.length === n && isTrailingTile(aShape, outShape)) return binaryTile(f32, op, b, a, out, n, a.length, true);
+  const [shape, sa, sb] = mergeAxes(outShape, broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape));
+  const rank = shape.length;
+  const inner = shape[rank - 1];
   const outer = n / inner;
   const idx = new Int32Array(rank);
   let ai = 0;
   let bi = 0;
   for (let o = 0, off = 0; o < outer; o++, off += inner) {
-    binaryRow(op, a, ai, sa[rank - 1], b, bi, sb[rank - 1], out, off, inner);
+    row(f32, op, a, ai, sa[rank - 1], b, bi, sb[rank - 1], out, off, inner);
     for (let d = rank - 2; d >= 0; d--) {
       idx[d]++;
       ai += sa[d];
       bi += sb[d];
-      if (idx[d] < outShape[d]) break;
-      ai -= sa[d] * outShape[d];
-      bi -= sb[d] * outShape[d];
+      if (idx[d] < shape[d]) break;
+      ai -= sa[d] * shape[d];
+      bi -= sb[d] * shape[d];
       idx[d] = 0;
     }
   }
+}
+
+/**
+ * The output shape with size-1 axes dropped and each axis merged into the one before it where
+ * every operand's stride there is its stride here times the size here (both contiguous, or both
+ * broadcast): the same elements in the same order, walked with fewer, longer rows. Returns
+ * [shape, ...strides], at least one axis (a single element is [1] with strides 0).
+ * Example: [64, 16, 28, 28] with strides [12544, 784, 28, 1] (full) and [0, 1, 0, 0] (a
+ * per-channel [1, 16, 1, 1]) merge to [64, 16, 784], [12544, 784, 1], [0, 1, 0].
+ */
+export function mergeAxes(outShape: Shape, ...strides: number[][]): [number[], ...number[][]] {
+  const shape: number[] = [];
+  const merged: number[][] = strides.map(() => []);
+  for (let d = 0; d < outShape.length; d++) {
+    const size = outShape[d];
+    if (size === 1) continue;
+    const last = shape.length - 1;
+    if (last >= 0 && strides.every((s, k) => merged[k][last] === s[d] * size)) {
+      shape[last] *= size;
+      strides.forEach((s, k) => (merged[k][last] = s[d]));
+    } else {
+      shape.push(size);
+      strides.forEach((s, k) => merged[k].push(s[d]));
+    }
+  }
+  if (shape.length === 0) {
+    shape.push(1);
+    merged.forEach((m) => m.push(0));
+  }
+  return [shape, ...merged];
 }
 
 /** where(cond, a, b) with three-way broadcasting. */
@@ -148,6 +199,7 @@ export function whereBroadcast(cond: NumArray, cShape: Shape, a: NumArray, aShap
     // Full-size operands or scalars (where(mask, g, 0) in ReLU's gradient): one flat loop.
     const as = a.length === n ? 1 : 0;
     const bs = b.length === n ? 1 : 0;
+    if (cond instanceof Uint8Array && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) return whereFlatF32(cond, a, as, b, bs, out);
     for (let i = 0, ai = 0, bi = 0; i < n; i++, ai += as, bi += bs) out[i] = cond[i] ? a[ai] : b[bi];
     return;
   }

@@ -12,21 +12,38 @@ import {
   type MemoryInfo,
   type PrimitiveParams,
   type Shape,
-  type TypedArray,
+  type KernelInput,
+  type StorageArray,
+  convertValues,
+  storedValue,
 } from '@tsgrad/core';
 import { binaryBroadcast, isTrailingTile, unaryLoop, whereBroadcast, type BinaryOp, type UnaryOp } from './elementwise.js';
 import { argmaxAxis, reduceAxes } from './reduce.js';
+import { argsortAxis } from './sort.js';
 import { matmulBatched } from './matmul.js';
 import { broadcastStrides, stridedCopy, type NumArray } from './strided.js';
 import { dtypeOf, give, take } from './pool.js';
+import { gatherElementsF32, scatterAddElementsF32 } from './f32.js';
 
-export { erf } from './elementwise.js';
-export { poisonRecycledBuffers } from './pool.js';
+export { erf, mergeAxes } from './elementwise.js';
+export { poisonRecycledBuffers, take as takeBuffer } from './pool.js';
 export { forEachBatch } from './matmul.js';
+export { broadcastStrides } from './strided.js';
 
-/** The CPU backend's storage: the typed array itself. */
-export type CpuHandle = TypedArray;
+/**
+ * The CPU backend's storage: the typed array itself, of every dtype (float16/bfloat16 as bits in
+ * a Uint16Array, int64 in a BigInt64Array).
+ */
+export type CpuHandle = StorageArray;
 type K<P extends keyof PrimitiveParams> = Kernel<CpuHandle, PrimitiveParams[P]>;
+
+/**
+ * An input's values as numbers. Core hands the storage dtypes (int64, float16, bfloat16) only to
+ * the kernels that move or select values (permute, expand, slice, concat, pad, gather, where),
+ * int64 also to the comparisons, and cast (ops/dtype-support.ts): those copy or compare elements,
+ * which JavaScript does alike on numbers and bigints, so one loop serves every dtype.
+ */
+const h = (x: KernelInput<CpuHandle>): NumArray => x.handle as NumArray;
 
 /** A result buffer from the pool; `zeroed` for kernels that accumulate or write only part of it. */
 const alloc = (shape: Shape, dtype: DType, zeroed = false): NumArray => take(dtype, sizeOf(shape), zeroed);
@@ -35,7 +52,7 @@ const unary =
   (op: UnaryOp): K<UnaryOp> =>
   ([x], _, shape, dtype) => {
     const out = alloc(shape, dtype);
-    unaryLoop(op, x.handle, out);
+    unaryLoop(op, h(x), out);
     return out;
   };
 
@@ -43,7 +60,7 @@ const binary =
   (op: BinaryOp): K<BinaryOp> =>
   ([a, b], _, shape, dtype) => {
     const out = alloc(shape, dtype);
-    binaryBroadcast(op, a.handle, a.shape, b.handle, b.shape, out, shape);
+    binaryBroadcast(op, h(a), a.shape, h(b), b.shape, out, shape);
     return out;
   };
 
@@ -51,7 +68,7 @@ const reduce =
   (op: 'sum' | 'max' | 'min'): K<'sum'> =>
   ([x], p, shape, dtype) => {
     const out = alloc(shape, dtype);
-    reduceAxes(op, x.handle, x.shape, p.axes, out);
+    reduceAxes(op, h(x), x.shape, p.axes, out);
     return out;
   };
 
@@ -95,7 +112,7 @@ export const cpuKernels: Kernels<CpuHandle> = {
   greaterEqual: binary('greaterEqual'),
   where: ([c, a, b], _, shape, dtype) => {
     const out = alloc(shape, dtype);
-    whereBroadcast(c.handle, c.shape, a.handle, a.shape, b.handle, b.shape, out, shape);
+    whereBroadcast(h(c), c.shape, h(a), a.shape, h(b), b.shape, out, shape);
     return out;
   },
   sum: reduce('sum'),
@@ -103,23 +120,28 @@ export const cpuKernels: Kernels<CpuHandle> = {
   min: reduce('min'),
   argmax: ([x], p, shape) => {
     const out = new Int32Array(sizeOf(shape));
-    argmaxAxis(x.handle, x.shape, p.axis, out);
+    argmaxAxis(h(x), x.shape, p.axis, out);
+    return out;
+  },
+  argsort: ([x], p, shape) => {
+    const out = new Int32Array(sizeOf(shape));
+    argsortAxis(h(x), x.shape, p.axis, p.descending, out);
     return out;
   },
   matmul: ([a, b], p, shape, dtype) => {
     const out = alloc(shape, dtype);
-    matmulBatched(a.handle, a.shape, b.handle, b.shape, p.transA, p.transB, out, shape);
+    matmulBatched(h(a), a.shape, h(b), b.shape, p.transA, p.transB, out, shape);
     return out;
   },
   permute: ([x], p, shape, dtype) => {
     const out = alloc(shape, dtype);
     const inStrides = stridesOf(x.shape);
-    stridedCopy(x.handle, 0, p.perm.map((a) => inStrides[a]), out, 0, stridesOf(shape), shape);
+    stridedCopy(h(x), 0, p.perm.map((a) => inStrides[a]), out, 0, stridesOf(shape), shape);
     return out;
   },
   expand: ([x], _, shape, dtype) => {
     const out = alloc(shape, dtype);
-    const src = x.handle;
+    const src = h(x);
     if (src.length === 1) {
       out.fill(src[0]);
       return out;
@@ -130,22 +152,23 @@ export const cpuKernels: Kernels<CpuHandle> = {
       for (let o = 0; o < out.length; o += m) out.set(src as never, o);
       return out;
     }
-    stridedCopy(x.handle, 0, broadcastStrides(x.shape, shape), out, 0, stridesOf(shape), shape);
+    stridedCopy(h(x), 0, broadcastStrides(x.shape, shape), out, 0, stridesOf(shape), shape);
     return out;
   },
   slice: ([x], p, shape, dtype) => {
     const out = alloc(shape, dtype);
     const inStrides = stridesOf(x.shape);
     const offset = p.begin.reduce((s, b, i) => s + b * inStrides[i], 0);
-    stridedCopy(x.handle, offset, inStrides, out, 0, stridesOf(shape), shape);
+    stridedCopy(h(x), offset, inStrides, out, 0, stridesOf(shape), shape);
     return out;
   },
   pad: ([x], p, shape, dtype) => {
     const out = alloc(shape, dtype);
-    out.fill(p.value);
+    // The pad value in the dtype's storage (float16 bits, an int64 bigint).
+    (out as unknown as { fill(v: number | bigint): void }).fill(storedValue(dtype, p.value));
     const outStrides = stridesOf(shape);
     const offset = p.padding.reduce((s, q, i) => s + q[0] * outStrides[i], 0);
-    stridedCopy(x.handle, 0, stridesOf(x.shape), out, offset, outStrides, x.shape);
+    stridedCopy(h(x), 0, stridesOf(x.shape), out, offset, outStrides, x.shape);
     return out;
   },
   concat: (inputs, p, shape, dtype) => {
@@ -155,7 +178,7 @@ export const cpuKernels: Kernels<CpuHandle> = {
     let col = 0;
     for (const t of inputs) {
       const row = sizeOf(t.shape.slice(p.axis));
-      const src = t.handle;
+      const src = h(t);
       for (let o = 0; o < outer; o++) out.set(src.subarray(o * row, (o + 1) * row) as never, o * outRow + col);
       col += row;
     }
@@ -163,13 +186,35 @@ export const cpuKernels: Kernels<CpuHandle> = {
   },
   gather: ([x, idx], p, shape, dtype) => {
     const n = x.shape[p.axis];
-    checkIndices('gather', idx.handle, n);
+    checkIndices('gather', h(idx), n);
     const out = alloc(shape, dtype);
     const outer = sizeOf(x.shape.slice(0, p.axis));
     const inner = sizeOf(x.shape.slice(p.axis + 1));
-    const indices = idx.handle;
-    const src = x.handle;
+    const indices = h(idx);
+    const src = h(x);
     const m = indices.length;
+    if (inner === 1) {
+      // Single elements (conv's im2col, pooling's windows): one load per element.
+      if (src instanceof Float32Array && indices instanceof Int32Array) {
+        gatherElementsF32(src, n, outer, indices, out as Float32Array);
+        return out;
+      }
+      for (let o = 0, to = 0; o < outer; o++) {
+        const base = o * n;
+        for (let j = 0; j < m; j++) out[to++] = src[base + indices[j]];
+      }
+      return out;
+    }
+    if (inner < 16) {
+      // Short slices: a plain loop, since a subarray view per slice costs more than the copy.
+      for (let o = 0, to = 0; o < outer; o++) {
+        for (let j = 0; j < m; j++) {
+          const from = (o * n + indices[j]) * inner;
+          for (let k = 0; k < inner; k++) out[to++] = src[from + k];
+        }
+      }
+      return out;
+    }
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < m; j++) {
         const from = (o * n + indices[j]) * inner;
@@ -180,13 +225,25 @@ export const cpuKernels: Kernels<CpuHandle> = {
   },
   scatterAdd: ([u, idx], p, shape, dtype) => {
     const n = shape[p.axis];
-    checkIndices('scatterAdd', idx.handle, n);
+    checkIndices('scatterAdd', h(idx), n);
     const out = alloc(shape, dtype, true);
     const outer = sizeOf(shape.slice(0, p.axis));
     const inner = sizeOf(shape.slice(p.axis + 1));
-    const indices = idx.handle;
-    const src = u.handle;
+    const indices = h(idx);
+    const src = h(u);
     const m = indices.length;
+    if (inner === 1) {
+      // Single elements (the gradient of conv's im2col and of pooling): no inner loop.
+      if (src instanceof Float32Array && indices instanceof Int32Array) {
+        scatterAddElementsF32(src, n, outer, indices, out as Float32Array);
+        return out;
+      }
+      for (let o = 0, from = 0; o < outer; o++) {
+        const base = o * n;
+        for (let j = 0; j < m; j++) out[base + indices[j]] += src[from++];
+      }
+      return out;
+    }
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < m; j++) {
         const to = (o * n + indices[j]) * inner;
@@ -197,11 +254,9 @@ export const cpuKernels: Kernels<CpuHandle> = {
     return out;
   },
   cast: ([x], _, shape, dtype) => {
+    // Every pair of dtypes, rounded as PyTorch does (core's convert.ts is the one definition).
     const out = alloc(shape, dtype);
-    const src = x.handle;
-    if (dtype === 'bool') for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
-    else if (dtype === 'int32') for (let i = 0; i < src.length; i++) out[i] = Math.trunc(src[i]);
-    else out.set(src as never);
+    convertValues(x.handle, x.dtype, out, dtype);
     return out;
   },
 };
@@ -215,9 +270,9 @@ export const cpuFusedKernels: FusedKernels<CpuHandle> = {
   linear: (inputs, p, shape, dtype) => {
     const [x, w, b] = inputs;
     const out = alloc(shape, dtype);
-    matmulBatched(x.handle, x.shape, w.handle, w.shape, false, true, out, shape);
+    matmulBatched(h(x), x.shape, h(w), w.shape, false, true, out, shape);
     const n = shape[shape.length - 1];
-    const bias = b?.handle;
+    const bias = (b && h(b));
     const relu = p.activation === 'relu';
     if (bias === undefined && !relu) return out;
     for (let off = 0; off < out.length; off += n) {
@@ -261,10 +316,10 @@ export class CpuBackend implements Backend<CpuHandle> {
   fromArray<D extends DType>(values: DTypeArrays[D]): CpuHandle {
     return this.count(values);
   }
-  readSync(handle: CpuHandle): TypedArray {
+  readSync(handle: CpuHandle): StorageArray {
     return handle;
   }
-  read(handle: CpuHandle): Promise<TypedArray> {
+  read(handle: CpuHandle): Promise<StorageArray> {
     return Promise.resolve(handle);
   }
   dispose(handle: CpuHandle): void {

@@ -1,11 +1,11 @@
 import type { Shape } from '@tsgrad/core';
 import type { NumArray } from './strided.js';
+import { addIntoF32, sumRowF32 } from './f32.js';
 
 export type ReduceOp = 'sum' | 'max' | 'min';
 
 /**
- * Reduces `axes` (sorted) of x into out. The input is walked once in order; the result offset
- * follows an odometer whose strides are 0 on reduced axes. Accumulates in float64.
+ * Reduces `axes` (sorted) of x into out, walking the input once in order. Accumulates in float64.
  */
 export function reduceAxes(op: ReduceOp, x: NumArray, shape: Shape, axes: readonly number[], out: NumArray): void {
   const m = out.length;
@@ -22,45 +22,72 @@ export function reduceAxes(op: ReduceOp, x: NumArray, shape: Shape, axes: readon
   }
   const acc = scratch(m);
   acc.fill(init, 0, m);
-  {
-    // Fast path: the reduced axes are the leading ones (column sums, e.g. a bias gradient).
-    let leading = axes.length > 0;
-    for (let i = 0; i < axes.length; i++) if (axes[i] !== i) leading = false;
-    if (leading) {
-      const rows = n / m;
-      for (let r = 0, off = 0; r < rows; r++, off += m) {
-        if (op === 'sum') for (let c = 0; c < m; c++) acc[c] += x[off + c];
-        else if (op === 'max') for (let c = 0; c < m; c++) { const v = x[off + c]; if (v > acc[c] || v !== v) acc[c] = v; }
-        else for (let c = 0; c < m; c++) { const v = x[off + c]; if (v < acc[c] || v !== v) acc[c] = v; }
-      }
-    } else {
-      const outStrides = new Array<number>(rank);
-      let s = 1;
-      for (let d = rank - 1; d >= 0; d--) {
-        if (axes.includes(d)) outStrides[d] = 0;
-        else {
-          outStrides[d] = s;
-          s *= shape[d];
-        }
-      }
-      const idx = new Int32Array(rank);
-      let o = 0;
-      for (let i = 0; i < n; i++) {
-        const v = x[i];
-        if (op === 'sum') acc[o] += v;
-        else if (op === 'max') { if (v > acc[o] || v !== v) acc[o] = v; }
-        else if (v < acc[o] || v !== v) acc[o] = v;
-        for (let d = rank - 1; d >= 0; d--) {
-          idx[d]++;
-          o += outStrides[d];
-          if (idx[d] < shape[d]) break;
-          o -= outStrides[d] * shape[d];
-          idx[d] = 0;
-        }
-      }
+  reduceBlocks(op, x, shape, axes, acc);
+  for (let i = 0; i < m; i++) out[i] = acc[i];
+}
+
+/**
+ * The general case, block by block: adjacent axes with the same role are merged, and the last
+ * merged group is a contiguous block that is either summed into one accumulator (reduced, e.g.
+ * the H·W block of a BatchNorm statistic over [0, 2, 3]) or added elementwise into a run of
+ * accumulators (kept). The odometer then steps once per block, not once per element.
+ */
+function reduceBlocks(op: ReduceOp, x: NumArray, shape: Shape, axes: readonly number[], acc: Float64Array): void {
+  const sizes: number[] = [];
+  const reduced: boolean[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const r = axes.includes(d);
+    if (reduced.length > 0 && reduced[reduced.length - 1] === r) sizes[sizes.length - 1] *= shape[d];
+    else {
+      sizes.push(shape[d]);
+      reduced.push(r);
     }
   }
-  for (let i = 0; i < m; i++) out[i] = acc[i];
+  const g = sizes.length;
+  if (g === 0) {
+    combineRow(op, x, 0, 1, acc, 0);
+    return;
+  }
+  const inner = sizes[g - 1];
+  const innerReduced = reduced[g - 1];
+  // Output strides of the outer groups (0 on reduced ones); a kept inner group is the fastest.
+  const outStrides = new Array<number>(g).fill(0);
+  let s = innerReduced ? 1 : inner;
+  for (let d = g - 2; d >= 0; d--) {
+    if (!reduced[d]) {
+      outStrides[d] = s;
+      s *= sizes[d];
+    }
+  }
+  const idx = new Int32Array(g);
+  const blocks = x.length / inner;
+  let o = 0;
+  for (let b = 0, off = 0; b < blocks; b++, off += inner) {
+    if (innerReduced) combineRow(op, x, off, inner, acc, o);
+    else if (op === 'sum') {
+      if (x instanceof Float32Array) addIntoF32(x, off, inner, acc, o);
+      else for (let c = 0; c < inner; c++) acc[o + c] += x[off + c];
+    }
+    else if (op === 'max') for (let c = 0; c < inner; c++) { const v = x[off + c]; if (v > acc[o + c] || v !== v) acc[o + c] = v; }
+    else for (let c = 0; c < inner; c++) { const v = x[off + c]; if (v < acc[o + c] || v !== v) acc[o + c] = v; }
+    for (let d = g - 2; d >= 0; d--) {
+      idx[d]++;
+      o += outStrides[d];
+      if (idx[d] < sizes[d]) break;
+      o -= outStrides[d] * sizes[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Folds x[off, off + n) into acc[o] (NaN wins for max and min, as everywhere). */
+function combineRow(op: ReduceOp, x: NumArray, off: number, n: number, acc: Float64Array, o: number): void {
+  const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
+  const v = reduceRow(op, x, off, n, init);
+  if (op === 'sum') acc[o] += v;
+  else if (op === 'max') { if (v > acc[o] || v !== v) acc[o] = v; }
+  else if (v < acc[o] || v !== v) acc[o] = v;
 }
 
 let scratchBuf = new Float64Array(1024);
@@ -71,6 +98,7 @@ function scratch(m: number): Float64Array {
 }
 
 function reduceRow(op: ReduceOp, x: NumArray, off: number, n: number, init: number): number {
+  if (op === 'sum' && x instanceof Float32Array) return sumRowF32(x, off, n, init);
   let a = init;
   const end = off + n;
   if (op === 'sum') for (let i = off; i < end; i++) a += x[i];

@@ -1,4 +1,5 @@
 import type { Shape } from '@tsgrad/core';
+import { copyRowF32 } from './f32.js';
 
 /** Element strides of `shape` as seen from a result of rank `rank` (0 on broadcast axes). */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
@@ -35,8 +36,12 @@ export function stridedCopy(src: NumArray, srcOff: number, srcStrides: readonly 
   const idx = new Int32Array(rank);
   let s = srcOff;
   let t = dstOff;
+  const f32 = src instanceof Float32Array && dst instanceof Float32Array;
+  // Short contiguous rows copy faster in a loop than through a subarray view each.
+  const block = si === 1 && di === 1 && inner >= 64;
   for (let o = 0; o < outer; o++) {
-    if (si === 1 && di === 1) dst.set(src.subarray(s, s + inner) as never, t);
+    if (block) dst.set(src.subarray(s, s + inner) as never, t);
+    else if (f32) copyRowF32(src, s, si, dst as Float32Array, t, di, inner);
     else for (let j = 0, sj = s, tj = t; j < inner; j++, sj += si, tj += di) dst[tj] = src[sj];
     for (let d = rank - 2; d >= 0; d--) {
       idx[d]++;

@@ -11,10 +11,11 @@ import {
   type Kernels,
   type MemoryInfo,
   type Shape,
+  type StorageArray,
   type TypedArray,
 } from '@tsgrad/core';
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
-import { makeKernels, tfDType } from './kernels.js';
+import { makeKernels, tfDType, TF_DTYPES } from './kernels.js';
 import type { TfjsModule } from './types.js';
 
 export interface TfjsBackendOptions {
@@ -47,7 +48,8 @@ const ARRAYS = { float32: Float32Array, int32: Int32Array, bool: Uint8Array } as
  *
  * Dtypes: float32, int32 and bool (tfjs "bool"). TensorFlow.js has no float64, so floatDTypes is
  * ["float32"] and creating or casting to float64 throws a DTypeError instead of silently
- * computing in float32.
+ * computing in float32; likewise int64, float16 and bfloat16 (tsgrad's storage dtypes), which
+ * stay on the "cpu" backend until cast.
  */
 export class TfjsBackend implements Backend<TfTensor> {
   readonly kernels: Kernels<TfTensor>;
@@ -72,7 +74,7 @@ export class TfjsBackend implements Backend<TfTensor> {
     const wrapped: Record<string, unknown> = {};
     for (const [op, kernel] of Object.entries(raw) as [string, Kernel<TfTensor, never>][]) {
       wrapped[op] = (inputs: never, params: never, shape: Shape, dtype: DType) => {
-        if (dtype === 'float64') this.refuseFloat64(op, shape);
+        if (dtype === 'float64' || TF_DTYPES[dtype] === null) this.refuseDType(op, shape, dtype);
         if (tf.getBackend() !== this.backendName) this.activate();
         return this.count(this.withShapes(kernel, inputs, params, shape, dtype));
       };
@@ -141,7 +143,15 @@ export class TfjsBackend implements Backend<TfTensor> {
     }
   }
 
-  private refuseFloat64(op: string, shape: Shape): never {
+  /** float64, int64, float16, bfloat16: dtypes TensorFlow.js does not store. */
+  private refuseDType(op: string, shape: Shape, dtype: DType): never {
+    if (dtype !== 'float64') {
+      throw new DTypeError(
+        `${op}: backend "${this.name}" (TensorFlow.js "${this.backendName}") has no ${dtype}: TensorFlow.js stores float32, int32 and bool only. ` +
+          `Keep ${dtype} tensors (shape [${shape.join(', ')}]) on the "cpu" backend (a checkpoint: loadFile(path, { backend: "cpu" })) ` +
+          `and cast them there before moving: .cast("${dtype === 'int64' ? 'int32' : 'float32'}").to("${this.name}").`,
+      );
+    }
     throw new DTypeError(
       `${op}: backend "${this.name}" (TensorFlow.js "${this.backendName}") has no float64; it computes in float32 at most. ` +
         `Cast to float32 first (.cast("float32")) for shape [${shape.join(', ')}], or use the "cpu" backend for float64.`,
@@ -155,17 +165,17 @@ export class TfjsBackend implements Backend<TfTensor> {
   }
 
   fromArray<D extends DType>(values: DTypeArrays[D], shape: Shape, dtype: D): TfTensor {
-    if (dtype === 'float64') this.refuseFloat64('fromArray', shape);
+    if (dtype === 'float64' || TF_DTYPES[dtype] === null) this.refuseDType('fromArray', shape, dtype);
     if (this.tf.getBackend() !== this.backendName) this.activate();
     // tfjs keeps a typed array of the right kind as is (no copy); core hands over ownership.
     return this.count(this.tf.tensor(values as Float32Array | Int32Array | Uint8Array, shape as number[], tfDType(dtype)));
   }
 
-  readSync(handle: TfTensor, _shape: Shape, dtype: DType): TypedArray {
+  readSync(handle: TfTensor, _shape: Shape, dtype: DType): StorageArray {
     return asDType(handle.dataSync() as TypedArray, dtype);
   }
 
-  async read(handle: TfTensor, _shape: Shape, dtype: DType): Promise<TypedArray> {
+  async read(handle: TfTensor, _shape: Shape, dtype: DType): Promise<StorageArray> {
     return asDType((await handle.data()) as TypedArray, dtype);
   }
 

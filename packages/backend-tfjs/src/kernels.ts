@@ -4,8 +4,20 @@ import type { TfjsModule } from './types.js';
 
 type K<P extends keyof PrimitiveParams> = Kernel<TfTensor, PrimitiveParams[P]>;
 
-/** tsgrad dtype -> tfjs dtype. float64 never reaches a kernel: fromArray refuses it. */
-export const tfDType = (dtype: DType): 'float32' | 'int32' | 'bool' => (dtype === 'float64' ? 'float32' : dtype);
+/**
+ * tsgrad dtype -> tfjs dtype, for the dtypes TensorFlow.js stores (null for the others).
+ * float64, int64, float16 and bfloat16 never reach a kernel: the adapter refuses them (backend.ts).
+ */
+export const TF_DTYPES: { readonly [D in DType]: 'float32' | 'int32' | 'bool' | null } = {
+  float32: 'float32',
+  float64: 'float32',
+  int32: 'int32',
+  bool: 'bool',
+  int64: null,
+  float16: null,
+  bfloat16: null,
+};
+export const tfDType = (dtype: DType): 'float32' | 'int32' | 'bool' => TF_DTYPES[dtype] ?? 'float32';
 
 export interface KernelOptions {
   /** Kernels that replace the generic ones, for a tfjs backend whose op differs from the CPU reference. */
@@ -124,6 +136,40 @@ export function makeKernels(tf: TfjsModule, options: KernelOptions): Kernels<TfT
             const nan = tf.isNaN(x.handle);
             return tf.where(tf.any(nan, p.axis), tf.argMax(tf.cast(nan, 'int32'), p.axis), tf.argMax(x.handle, p.axis));
           }),
+
+    // Stable, NaN largest (the CPU reference's order), from tf.topk with k = n: its kernels put the
+    // lower index first among equal values (tfjs-cpu and tfjs-webgl sort by (value, index) on the
+    // CPU for every k > 128 or n < 100000; TensorFlow documents the same for TopKV2). NaN has no
+    // order in a comparator, so it sorts as 0 first and a second stable topk on the NaN flags
+    // then moves the NaNs to the front (descending) or the back (ascending).
+    argsort: ([x], p, shape) => {
+      const n = x.shape[p.axis];
+      if (sizeOf(shape) === 0 || n <= 1) return tf.zeros(shape as number[], 'int32');
+      return tf.tidy(() => {
+        const rank = x.shape.length;
+        const last = p.axis === rank - 1;
+        const perm = x.shape.map((_, i) => i).filter((i) => i !== p.axis).concat(p.axis);
+        const moved = last ? x.handle : tf.transpose(x.handle, perm);
+        const rows = tf.reshape(moved, [sizeOf(shape) / n, n]);
+        let order: TfTensor;
+        if (x.dtype === 'int32') {
+          // Ascending: the key -1 - x reverses the order without overflow (~x: 2^31 - 1 and -2^31 swap).
+          order = tf.topk(p.descending ? rows : tf.sub(tf.scalar(-1, 'int32'), rows), n).indices;
+        } else {
+          const nan = tf.isNaN(rows);
+          const key = tf.where(nan, tf.zerosLike(rows), p.descending ? rows : tf.neg(rows));
+          const first = tf.topk(key, n).indices;
+          const flags = tf.gather(tf.cast(nan, 'int32'), first, 1, 1);
+          const second = tf.topk(p.descending ? flags : tf.neg(flags), n).indices;
+          order = tf.gather(first, second, 1, 1);
+        }
+        const lines = tf.reshape(order, moved.shape);
+        if (last) return lines;
+        const inverse = new Array<number>(rank);
+        perm.forEach((a, i) => (inverse[a] = i));
+        return tf.transpose(lines, inverse);
+      });
+    },
 
     matmul: ([a, b], p, shape, dtype) => {
       // An empty inner dimension sums nothing: zeros (tfjs-backend-webgl fails on k = 0).

@@ -103,6 +103,13 @@ export const primitiveCases: readonly PrimitiveCase[] = [
   { name: 'scatterAdd last axis', op: 'scatterAdd', inputs: [f([3, 4]), v([4], 'int32', [0, 1, 0, 1])], params: { axis: 1, shape: [3, 2] } },
   { name: 'scatterAdd int32', op: 'scatterAdd', inputs: [i32([4]), v([4], 'int32', [1, 1, 0, 1])], params: { axis: 0, shape: [3] } },
   { name: 'scatterAdd no updates', op: 'scatterAdd', inputs: [f([0, 2]), v([0], 'int32', [])], params: { axis: 0, shape: [3, 2] } },
+  // argsort: stable (ties in order, descending too), NaN largest, -0 equal to 0, int32 extremes; axis not last.
+  { name: 'argsort ties and NaN', op: 'argsort', inputs: [v([2, 6], 'float32', [3, 1, NaN, 3, -Infinity, 1, Infinity, -0, 0, NaN, Infinity, -0])], params: { axis: 1, descending: false } },
+  { name: 'argsort ties and NaN descending', op: 'argsort', inputs: [v([2, 6], 'float32', [3, 1, NaN, 3, -Infinity, 1, Infinity, -0, 0, NaN, Infinity, -0])], params: { axis: 1, descending: true } },
+  { name: 'argsort axis 0', op: 'argsort', inputs: [f([5, 2, 3])], params: { axis: 0, descending: false } },
+  { name: 'argsort int32 extremes', op: 'argsort', inputs: [v([6], 'int32', [2, 2147483647, -2147483648, 2, 0, -2147483648])], params: { axis: 0, descending: false } },
+  { name: 'argsort int32 descending', op: 'argsort', inputs: [v([6], 'int32', [2, 2147483647, -2147483648, 2, 0, -2147483648])], params: { axis: 0, descending: true } },
+  { name: 'argsort long rows', op: 'argsort', inputs: [i32([3, 200], [-20, 20])], params: { axis: 1, descending: true } },
   { name: 'cast float32 to int32', op: 'cast', inputs: [v([6], 'float32', [1.7, -1.7, 0.2, -0.2, 3, -3])], params: { dtype: 'int32' } },
   { name: 'cast float32 to bool', op: 'cast', inputs: [v([4], 'float32', [1.5, 0, NaN, -0])], params: { dtype: 'bool' } },
   { name: 'cast int32 to float32', op: 'cast', inputs: [i32([5])], params: { dtype: 'float32' } },

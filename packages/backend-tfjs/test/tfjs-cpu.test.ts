@@ -66,6 +66,26 @@ describe('tfjs-cpu: storage and memory', () => {
     x.dispose();
   });
 
+  it('refuses int64, float16 and bfloat16 (tsgrad storage dtypes TensorFlow.js cannot hold), naming the dtype and the cast', () => {
+    const before = tf.memory().numTensors;
+    expect(() => tensor([1n, 2n], { backend: 'tfjs-cpu' })).toThrow(DTypeError);
+    expect(() => tensor([1n, 2n], { backend: 'tfjs-cpu' })).toThrow(/fromArray: backend "tfjs-cpu" .*has no int64.*\.cast\("int32"\)\.to\("tfjs-cpu"\)/s);
+    expect(() => tensor([1], { dtype: 'float16', backend: 'tfjs-cpu' })).toThrow(/has no float16.*\.cast\("float32"\)/s);
+    const x = tensor([1.5, 2], { backend: 'tfjs-cpu' });
+    expect(() => x.cast('bfloat16')).toThrow(/cast: backend "tfjs-cpu" .*has no bfloat16/s);
+    expect(() => x.cast('int64')).toThrow(DTypeError);
+    // The fix the message names: cast on the cpu backend, then move.
+    const onCpu = tensor([3n, -4n], { backend: 'cpu' });
+    expect(() => onCpu.to('tfjs-cpu')).toThrow(/int64/);
+    const moved = onCpu.cast('int32').to('tfjs-cpu');
+    expect(moved.dataSync()).toEqual(new Int32Array([3, -4]));
+    const h = tensor([0.1], { dtype: 'float16', backend: 'cpu' });
+    const half = h.cast('float32').to('tfjs-cpu');
+    expect(Array.from(half.dataSync())).toEqual(Array.from(h.dataSync()));
+    for (const t of [x, moved, half]) t.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('frees every tfjs tensor it made: tf.memory() and memory() return to where they were', () => {
     const x = tensor([[1, 2, 3], [4, 5, 6]], { backend: 'tfjs-cpu' });
     // Step 0 lets core cache its scalar constants (1, 2...); from then on nothing may accumulate.
@@ -80,7 +100,7 @@ describe('tfjs-cpu: storage and memory', () => {
         // Composite kernels (matmul, argmax, scatterAdd, sign, div int32) use tfjs intermediates.
         const y = x.matmul(x.transpose()).sign().add(1);
         const idx = tensor([1, 0, 1], { dtype: 'int32', backend: 'tfjs-cpu' });
-        const g = apply('scatterAdd', [x.gather(idx, 0), idx], { axis: 0, shape: [2, 3] });
+        const g = apply('scatterAdd', [x.indexSelect(idx, 0), idx], { axis: 0, shape: [2, 3] });
         return [y.argmax(1), g.sum(), x.cast('int32').div(tensor(2, { dtype: 'int32', backend: 'tfjs-cpu' }))];
       }).forEach((t) => t.dispose());
     }
@@ -101,10 +121,12 @@ describe('tfjs-cpu: storage and memory', () => {
     expect(be().memory()).toEqual(mine);
   });
 
-  it('throws core ValueError for out-of-range gather and scatterAdd indices', () => {
+  it('throws core ValueError for out-of-range gather (indexSelect) and scatterAdd indices', () => {
     const x = tensor([[1, 2], [3, 4]], { backend: 'tfjs-cpu' });
-    expect(() => x.gather([0, 2], 0)).toThrow(ValueError);
-    expect(() => x.gather([-1], 1)).toThrow(/out of range/);
+    expect(() => x.indexSelect([0, 2], 0)).toThrow(ValueError);
+    expect(() => x.indexSelect([-1], 1)).toThrow(/out of range/);
+    // The kernel's own check, for indices it only sees as a tensor.
+    expect(() => x.indexSelect(tensor([0, 2], { dtype: 'int32', backend: 'tfjs-cpu' }), 0)).toThrow(/gather: index 2 .* out of range/);
     const idx = tensor([0, 5], { dtype: 'int32', backend: 'tfjs-cpu' });
     expect(() => apply('scatterAdd', [x, idx], { axis: 0, shape: [3, 2] })).toThrow(ValueError);
     x.dispose();

@@ -1,6 +1,7 @@
 /**
- * Compiles assembly/matmul.ts (AssemblyScript, SIMD128) and writes the module's bytes, base64,
- * into src/kernels.wasm.ts, so the package ships the kernel with no .wasm file to fetch or read:
+ * Compiles assembly/index.ts (the GEMM of assembly/matmul.ts and the kernels of
+ * assembly/elementwise.ts; AssemblyScript, SIMD128) and writes the module's bytes, base64, into
+ * src/kernels.wasm.ts, so the package ships the kernel with no .wasm file to fetch or read:
  *   pnpm --filter @tsgrad/backend-wasm build:wasm
  * The package's normal build (tsc -b) never runs this; test/wasm-bytes.test.ts rebuilds the
  * module and checks that the committed bytes match this source.
@@ -10,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const SOURCE = 'assembly/matmul.ts';
+export const SOURCE = 'assembly/index.ts';
 export const GENERATED = 'src/kernels.wasm.ts';
 /** asc's flags; part of the generated file's header, so a change of flags is a change of bytes. */
 export const ASC_FLAGS = ['--enable', 'simd', '-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort='];

@@ -2,11 +2,26 @@ import type { Shape } from '@tsgrad/core';
 import { KERNELS_WASM_BASE64 } from './kernels.wasm.js';
 import { forEachBatch } from '@tsgrad/backend-cpu';
 
-/** What the compiled assembly/matmul.ts exports. */
-interface KernelExports {
+/** What the compiled assembly/index.ts exports (assembly/matmul.ts and assembly/elementwise.ts). */
+export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
   gemm(a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, m: number, n: number, k: number, bias: number, flags: number, work: number): void;
+  binary(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
+  unary(op: number, x: number, out: number, n: number): void;
+  compare(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
+  select(cond: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
+  rowSums(x: number, rows: number, len: number, out: number): void;
+  gatherElements(src: number, n: number, outer: number, idx: number, m: number, out: number): void;
+  scatterAddElements(src: number, n: number, outer: number, idx: number, m: number, out: number): void;
+}
+
+/** Typed views of the instance's memory (remade after memory.grow, which detaches the old ones). */
+export interface HeapViews {
+  readonly f32: Float32Array;
+  readonly f64: Float64Array;
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -26,22 +41,40 @@ export function kernelModule(): WebAssembly.Module {
 const PAGE = 65536;
 /** Products needing more scratch than this stay on the JS kernel (wasm32 memory stops at 4 GiB, and i32 offsets at 2 GiB). */
 const MAX_SCRATCH_BYTES = 2 ** 31 - PAGE;
-const align16 = (bytes: number) => (bytes + 15) & ~15;
+export const align16 = (bytes: number) => (bytes + 15) & ~15;
 
 /**
- * One instance of the SIMD kernel with its own linear memory, used as a grow-on-demand scratch
- * region: each call copies the operands in, runs the kernel and copies the result out. Memory
- * grows to the largest product seen and stays there (wasm memory never shrinks).
+ * One instance of the SIMD kernels with its own linear memory, used as a grow-on-demand scratch
+ * region: each call copies the operands in, runs a kernel and copies the result out. Memory
+ * grows to the largest operation seen and stays there (wasm memory never shrinks).
  */
 export class WasmGemm {
-  private readonly exports: KernelExports;
-  private readonly base: number;
+  readonly exports: KernelExports;
+  /** The first byte of scratch (after the module's static data), 16-byte aligned. */
+  readonly base: number;
   private heap: Float32Array;
+  private views: HeapViews;
 
   constructor() {
     this.exports = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as KernelExports;
     this.base = align16(this.exports.heapBase());
     this.heap = new Float32Array(this.exports.memory.buffer);
+    this.views = this.makeViews();
+  }
+
+  private makeViews(): HeapViews {
+    const buffer = this.exports.memory.buffer;
+    return { f32: this.heap, f64: new Float64Array(buffer), i32: new Int32Array(buffer), u8: new Uint8Array(buffer) };
+  }
+
+  /**
+   * Views of memory at least `bytes` long (from byte 0; scratch starts at `base`), or undefined
+   * when memory cannot grow that far.
+   */
+  scratch(bytes: number): HeapViews | undefined {
+    if (this.reserve(bytes) === undefined) return undefined;
+    if (this.views.f32 !== this.heap) this.views = this.makeViews();
+    return this.views;
   }
 
   /** Bytes of linear memory the instance holds now. */
@@ -53,7 +86,7 @@ export class WasmGemm {
    * A float32 view of memory at least `bytes` long, or undefined when memory cannot grow that far;
    * `memory.grow` detaches older views, so views are made anew after it.
    */
-  private reserve(bytes: number): Float32Array | undefined {
+  reserve(bytes: number): Float32Array | undefined {
     const memory = this.exports.memory;
     const have = memory.buffer.byteLength;
     if (have < bytes) {

@@ -25,6 +25,9 @@ const RELATIVE_TOLERANCE = 1e-3;
 
 // The shared conformance suite's checks, by name. The page runs them on "webgl"; here they are
 // listed (not run) on a stand-in backend registered under another name, so that each is its own test.
+// Random instances per op: fewer than the suite's default 25 (cpu, wasm and tfjs run those), as
+// every shape compiles new shaders on SwiftShader, and the catalogue keeps growing.
+const NUM_RUNS = 10;
 const SUITE: ConformanceOptions = { dtypes: ['float32'] };
 registerBackend('webgl-names', () => createCpuBackend('webgl-names'));
 const SUITE_NAMES = conformanceChecks('webgl-names', SUITE).map((c) => checkName(c).replace(/^backend conformance: webgl-names/, 'backend conformance: webgl'));
@@ -47,7 +50,7 @@ describe.skipIf(missing)(`webgl in headless Chromium (${CHROMIUM}, SwiftShader)`
   const find = (list: CaseResult[], name: string) => list.find((r) => r.name === name);
 
   beforeAll(async () => {
-    report = await runPage(`memorySteps=${MEMORY_STEPS}&compareSteps=${COMPARE_STEPS}`);
+    report = await runPage(`memorySteps=${MEMORY_STEPS}&compareSteps=${COMPARE_STEPS}&numRuns=${NUM_RUNS}`);
     if (report.fatal) throw new Error(`the page failed: ${report.fatal}\nconsole:\n${report.console.join('\n')}`);
   }, PAGE_TIMEOUT_MS + 60_000);
 

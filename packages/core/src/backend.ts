@@ -1,4 +1,4 @@
-import type { DType, DTypeArrays, TypedArray } from './dtype.js';
+import type { DType, DTypeArrays, StorageArray } from './dtype.js';
 import { BackendError } from './errors.js';
 import type { Shape } from './shape.js';
 
@@ -47,6 +47,12 @@ export interface PrimitiveParams {
   min: { readonly axes: readonly number[] };
   /** Index of the largest element along one axis (int32), the axis dropped. */
   argmax: { readonly axis: number };
+  /**
+   * argsort(x, axis, descending): int32 indices of the same shape as x that sort each line along
+   * `axis`, stable (equal values keep their order), NaN greater than every number (last ascending,
+   * first descending; PyTorch's order), -0 equal to 0. x is float or int32. No gradient.
+   */
+  argsort: { readonly axis: number; readonly descending: boolean };
   /** Batched matmul; batch dimensions broadcast. Transposes apply to the last two axes. */
   matmul: { readonly transA: boolean; readonly transB: boolean };
   // movement: every result is a fresh contiguous buffer
@@ -106,16 +112,21 @@ export interface MemoryInfo {
 export interface Backend<H = unknown> {
   readonly name: string;
   readonly kernels: Kernels<H>;
-  /** Takes ownership of `values` (core never touches the array again). */
+  /**
+   * Takes ownership of `values` (core never touches the array again): the dtype's storage, a
+   * BigInt64Array for int64 and the bits in a Uint16Array for float16/bfloat16. A backend that
+   * cannot store a dtype throws a DTypeError naming it (the tfjs adapter: float64 and the storage
+   * dtypes, see docs/dtypes.md).
+   */
   fromArray<D extends DType>(values: DTypeArrays[D], shape: Shape, dtype: D): H;
   /**
    * A copy of the storage's values, or a view the caller must not mutate. Optional: a backend
    * whose data lives on a device it cannot read synchronously (WebGPU) leaves it out, and
    * `dataSync()`, `toArray()` and `item()` then throw, pointing to `await data()`/`array()`.
    */
-  readSync?(handle: H, shape: Shape, dtype: DType): TypedArray;
+  readSync?(handle: H, shape: Shape, dtype: DType): StorageArray;
   /** The values, asynchronously: the contract every backend keeps. */
-  read(handle: H, shape: Shape, dtype: DType): Promise<TypedArray>;
+  read(handle: H, shape: Shape, dtype: DType): Promise<StorageArray>;
   dispose(handle: H): void;
   memory(): MemoryInfo;
   /**

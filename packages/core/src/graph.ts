@@ -1,5 +1,5 @@
 import { computeGrads, topoSort } from './autograd/engine.js';
-import { typedArrayFor } from './dtype.js';
+import { filledArray } from './convert.js';
 import { ValueError } from './errors.js';
 import { Tensor as TensorClass } from './tensor.js';
 import type { Tensor } from './tensor.js';
@@ -30,7 +30,7 @@ export function graphOf(root: Tensor, options: { maxValues?: number } = {}): Com
   const order = topoSort([root]);
   let grads = new Map<Tensor, Tensor>();
   if (root.requiresGrad && root.size === 1) {
-    const seed = TensorClass.fromValues(typedArrayFor(root.dtype, 1).fill(1), root.shape, root.dtype, root.backend);
+    const seed = TensorClass.fromValues(filledArray(root.dtype, 1, 1), root.shape, root.dtype, root.backend);
     grads = computeGrads([root], [seed]);
   }
   const nodes: GraphNodeInfo[] = order.map((t) => ({

@@ -1,11 +1,14 @@
 export * from './ops/index.js';
 export * from './ops/tensor-api.js';
-export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
+export { Tensor, type TensorLike, type NestedArray, type GradHook } from './tensor.js';
+export { RemovableHandle } from './hooks.js';
 export * from './creation.js';
 export * from './random.js';
 export * from './errors.js';
 export { assertTensor, assertNumber, assertFinite, assertInteger, assertIntList, assertBoolean, assertOptions, fitValue, describe as describeValue } from './validate.js';
 export * from './dtype.js';
+export * from './convert.js';
+export { STORAGE_DTYPE_OPS, checkStorageDTypes } from './ops/dtype-support.js';
 export { broadcastShapes, sizeOf, stridesOf, sameShape, normalizeAxes, normalizeAxis, type Shape } from './shape.js';
 export * from './backend.js';
 export { tidy, dispose, keep, memory, trainingStep, setMemoryWarningSink, type NotAsync } from './memory.js';

@@ -1,6 +1,7 @@
 import type { Backend } from './backend.js';
 import { getBackend } from './backend.js';
-import { bytesPerElement, isFloat, typedArrayFor, type DType, type TypedArray } from './dtype.js';
+import { bytesPerElement, canCast, isFloat, isFloatingPoint, type DType, type StorageArray, type TypedArray } from './dtype.js';
+import { filledArray, toNumbers } from './convert.js';
 import { AutogradError, BackendError, DisposedError, DTypeError, ShapeError, ValueError } from './errors.js';
 import { fitValue } from './validate.js';
 import { DISPOSED_BY, KEEP_ALIVE, setTensorTest, trackTensor } from './memory.js';
@@ -15,6 +16,15 @@ import * as M from './ops/movement.js';
 import * as L from './ops/linalg.js';
 import * as N from './ops/nn.js';
 import * as A from './ops/tensor-api.js';
+import * as I from './ops/indexing.js';
+import * as S from './ops/sorting.js';
+import { addHook, type RemovableHandle } from './hooks.js';
+
+/**
+ * A gradient hook (registerHook): receives the gradient of the tensor it is registered on and
+ * returns nothing, or a tensor of the same shape and dtype to use instead.
+ */
+export type GradHook = (grad: Tensor) => Tensor | void;
 
 /** A plain number is accepted wherever a tensor is. */
 export type TensorLike = Tensor | number;
@@ -39,6 +49,8 @@ export class Tensor implements Disposable {
   private storage_: Storage | null;
   private grad_: Tensor | null = null;
   private retainsGrad_ = false;
+  /** registerHook()'s hooks by handle id, in registration order; null until the first one. */
+  private gradHooks_: Map<number, GradHook> | null = null;
   /**
    * Counts in-place changes of this tensor's values (assign, optimizer steps): PyTorch's
    * `_version`. A graph node remembers its inputs' versions, and backward() refuses to use a
@@ -86,7 +98,7 @@ export class Tensor implements Disposable {
   }
 
   /** Makes a tensor from values already laid out row-major; takes ownership of `values`. */
-  static fromValues(values: TypedArray, shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
+  static fromValues(values: StorageArray, shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
     const handle = backend.fromArray(values as never, shape, dtype);
     return new Tensor(new Storage(backend, handle, values.length * bytesPerElement(dtype)), shape, dtype);
   }
@@ -182,6 +194,57 @@ export class Tensor implements Disposable {
   }
 
   /**
+   * Registers `hook` to run each time this tensor's gradient has been computed by backward(),
+   * grad(), valueAndGrad() or vjp() (PyTorch's `Tensor.register_hook`). The hook receives the
+   * gradient, complete (every use of this tensor summed), and may return a tensor of the same
+   * shape and dtype to use instead: it then flows on to the inputs of the op that made this tensor
+   * and, for a leaf, into `.grad`. Several hooks run in registration order, each on the previous
+   * one's result. The gradient handed in is freed once backward() no longer needs it: to keep it,
+   * store `grad.clone()`. With `createGraph` the hook's ops are recorded too.
+   * @returns a handle whose `remove()` unregisters the hook.
+   * @throws AutogradError when this tensor does not require grad (it would never get a gradient).
+   * @throws ValueError when `hook` is not a function.
+   */
+  registerHook(hook: GradHook): RemovableHandle {
+    this.alive('registerHook');
+    if (typeof hook !== 'function') throw new ValueError(`registerHook: the hook must be a function (grad) => Tensor | void, got ${hook === null ? 'null' : typeof hook}.`);
+    if (!this.requiresGrad) {
+      throw new AutogradError(
+        `registerHook: this tensor (shape ${fmt(this.shape)}) does not require grad, so it never gets a gradient to hook; call requiresGrad_() first (on a leaf), or hook a tensor computed from one that requires grad.`,
+      );
+    }
+    return addHook((this.gradHooks_ ??= new Map()), hook);
+  }
+
+  /** @internal Whether registerHook() hooks wait for this tensor's gradient. */
+  get hasGradHooks(): boolean {
+    return this.gradHooks_ !== null && this.gradHooks_.size > 0;
+  }
+
+  /**
+   * @internal Runs the gradient hooks on `grad`, in order; returns the last replacement, or
+   * `grad` itself when no hook returned one.
+   * @throws AutogradError when a hook returns something other than nothing or a live tensor of the gradient's shape and dtype.
+   */
+  runGradHooks(grad: Tensor): Tensor {
+    let g = grad;
+    // A copy: a hook may remove itself (or add another) while the hooks run.
+    for (const hook of [...(this.gradHooks_?.values() ?? [])]) {
+      const r = hook(g);
+      if (r === undefined) continue;
+      if (!(r instanceof Tensor) || r.isDisposed || r.shape.join() !== g.shape.join() || r.dtype !== g.dtype) {
+        const got = r instanceof Tensor ? (r.isDisposed ? 'a disposed tensor' : `a ${r.dtype} tensor of shape ${fmt(r.shape)}`) : r === null ? 'null' : typeof r;
+        throw new AutogradError(
+          `registerHook: a gradient hook on tensor ${this.name ? `"${this.name}"` : this.id} (shape ${fmt(this.shape)}) returned ${got}; ` +
+            `a hook must return nothing or a ${g.dtype} tensor of the gradient's shape ${fmt(g.shape)}.`,
+        );
+      }
+      g = r;
+    }
+    return g;
+  }
+
+  /**
    * Accumulates d(this)/d(leaf) into every leaf's .grad. A non-scalar needs `gradient`, the
    * vector of the vector-Jacobian product (same shape as this).
    */
@@ -202,7 +265,7 @@ export class Tensor implements Disposable {
           `backward: the output has shape ${fmt(this.shape)}, so it needs a gradient of that shape; call backward(gradient), or reduce it first (.sum() or .mean()).`,
         );
       }
-      seed = Tensor.fromValues(typedArrayFor(this.dtype, 1).fill(1), this.shape, this.dtype, this.backend);
+      seed = Tensor.fromValues(filledArray(this.dtype, 1, 1), this.shape, this.dtype, this.backend);
     } else if (seed.shape.join() !== this.shape.join()) {
       throw new AutogradError(`backward: the gradient has shape ${fmt(seed.shape)} but the output has shape ${fmt(this.shape)}; they must match.`);
     }
@@ -252,9 +315,51 @@ export class Tensor implements Disposable {
 
   // ---- reading values ---------------------------------------------------------------------
 
-  /** A copy of the values, row-major, as the dtype's typed array. */
+  /**
+   * A copy of the values, row-major, as numbers: the dtype's typed array for float32, float64,
+   * int32 and bool (0/1 bytes); a Float32Array for float16 and bfloat16 (exact); a Float64Array for
+   * int64. rawDataSync() gives the storage itself (bits, bigints).
+   * @throws ValueError for an int64 value beyond ±2^53, which a number would round; use rawDataSync().
+   */
   dataSync(): TypedArray {
-    const v = this.readNow('dataSync', 'await t.data()');
+    return this.numbers(this.readNow('dataSync', 'await t.data()'), 'dataSync');
+  }
+  /**
+   * A copy of the storage as the backend holds it: dataSync()'s array for the compute dtypes, the
+   * IEEE 754 / bfloat16 bit patterns (a Uint16Array) for float16 and bfloat16, a BigInt64Array
+   * (exact) for int64. What checkpoints save.
+   */
+  rawDataSync(): StorageArray {
+    return this.readNow('rawDataSync', 'await t.rawData()').slice();
+  }
+  /** rawDataSync(), read asynchronously (any backend). */
+  async rawData(): Promise<StorageArray> {
+    const storage = this.alive('rawData').retain();
+    try {
+      return (await storage.backend.read(storage.handle, this.shape, this.dtype)).slice();
+    } finally {
+      storage.release();
+    }
+  }
+
+  /** Storage as numbers, always a fresh array (see dataSync). */
+  private numbers(v: StorageArray, method: string): TypedArray {
+    if (this.dtype === 'int64') {
+      const b = v as BigInt64Array;
+      const out = new Float64Array(b.length);
+      for (let i = 0; i < b.length; i++) {
+        const x = b[i];
+        if (x > 9007199254740992n || x < -9007199254740992n) {
+          throw new ValueError(
+            `${method}: the int64 value ${x} at position ${i} is beyond ±2^53, where a JavaScript number would round it; ` +
+              'read the exact values with rawDataSync() (or await rawData()), a BigInt64Array.',
+          );
+        }
+        out[i] = Number(x);
+      }
+      return out;
+    }
+    if (this.dtype === 'float16' || this.dtype === 'bfloat16') return toNumbers(v, this.dtype) as Float32Array;
     return v.slice() as TypedArray;
   }
   /**
@@ -265,20 +370,28 @@ export class Tensor implements Disposable {
   async data(): Promise<TypedArray> {
     const storage = this.alive('data').retain();
     try {
-      const v = await storage.backend.read(storage.handle, this.shape, this.dtype);
-      return v.slice() as TypedArray;
+      return this.numbers(await storage.backend.read(storage.handle, this.shape, this.dtype), 'data');
     } finally {
       storage.release();
     }
   }
-  /** The values as nested arrays (a number for a scalar); bool as booleans. */
+  /**
+   * The values as nested arrays (a number for a scalar); bool as booleans, float16/bfloat16 and
+   * int64 as numbers.
+   * @throws ValueError for an int64 value beyond ±2^53 (see dataSync).
+   */
   toArray(): NestedArray {
-    return this.nest(this.readNow('toArray', 'await t.array()'));
+    return this.nest(this.numbers(this.readNow('toArray', 'await t.array()'), 'toArray'));
   }
 
   /** The values as nested arrays, read asynchronously: toArray() for any backend. */
   async array(): Promise<NestedArray> {
-    return this.nest(await this.data());
+    const storage = this.alive('array').retain();
+    try {
+      return this.nest(this.numbers(await storage.backend.read(storage.handle, this.shape, this.dtype), 'array'));
+    } finally {
+      storage.release();
+    }
   }
 
   private nest(values: ArrayLike<number>): NestedArray {
@@ -293,20 +406,23 @@ export class Tensor implements Disposable {
     };
     return build(0, 0);
   }
-  /** The value of a one-element tensor. */
+  /**
+   * The value of a one-element tensor, as a number.
+   * @throws ValueError for an int64 value beyond ±2^53: read it exactly with rawDataSync()[0].
+   */
   item(): number {
     this.alive('item');
     if (this.size !== 1) {
       throw new ValueError(`item: only a one-element tensor has an item; this one has shape ${fmt(this.shape)}. Reduce it first (.sum(), .mean()) or use toArray().`);
     }
-    return this.readNow('item', '(await t.data())[0]')[0];
+    return this.numbers(this.readNow('item', '(await t.data())[0]'), 'item')[0];
   }
 
   /**
    * The values now, from a backend that can read synchronously.
    * @throws BackendError naming `method` and the asynchronous alternative when it cannot.
    */
-  private readNow(method: string, instead: string): TypedArray {
+  private readNow(method: string, instead: string): StorageArray {
     const s = this.alive(method);
     if (s.backend.readSync === undefined) {
       throw new BackendError(
@@ -321,7 +437,7 @@ export class Tensor implements Disposable {
     this.alive('to');
     const target = getBackend(backendName);
     if (target === this.backend) return this;
-    const values = this.dataSync();
+    const values = this.rawDataSync();
     const t = Tensor.fromValues(values, this.shape, this.dtype, target);
     t.requiresGrad = this.requiresGrad && this.isLeaf;
     return t;
@@ -335,7 +451,7 @@ export class Tensor implements Disposable {
     this.alive('moveTo_');
     const target = getBackend(backendName);
     if (target === this.backend) return this;
-    const values = this.dataSync();
+    const values = this.rawDataSync();
     const handle = target.fromArray(values as never, this.shape, this.dtype);
     this.replaceStorage(new Storage(target, handle, values.length * bytesPerElement(this.dtype)));
     this.node = null;
@@ -361,9 +477,12 @@ export class Tensor implements Disposable {
     if (this.isDisposed) return `tensor(disposed, shape=${fmt(this.shape)}, dtype=${this.dtype})`;
     const flags = `${this.dtype !== 'float32' ? `, dtype=${this.dtype}` : ''}${this.requiresGrad ? ', requiresGrad=true' : ''}`;
     if (this.backend.readSync === undefined) return `tensor([${this.size} values on "${this.backend.name}": read them with await array()], shape=${fmt(this.shape)}${flags})`;
-    const values = this.readNow('format', 'await t.array()');
-    const float = isFloat(this.dtype);
-    const cell = (v: number): string => {
+    const raw = this.readNow('format', 'await t.array()');
+    // int64 prints its exact digits; float16/bfloat16 their values.
+    const values: ArrayLike<number | bigint> = this.dtype === 'int64' ? (raw as BigInt64Array) : toNumbers(raw, this.dtype);
+    const float = isFloatingPoint(this.dtype);
+    const cell = (v: number | bigint): string => {
+      if (typeof v === 'bigint') return String(v);
       if (this.dtype === 'bool') return v !== 0 ? 'True' : 'False';
       if (!float) return String(v);
       if (Number.isNaN(v)) return 'nan';
@@ -407,10 +526,15 @@ export class Tensor implements Disposable {
       if (result.shape.join() !== this.shape.join()) {
         throw new ShapeError(`${method}: the result has shape ${fmt(result.shape)} but this tensor has shape ${fmt(this.shape)}; an in-place op cannot change the shape (broadcast the other operand to this shape, or use the out-of-place op).`);
       }
-      if (result.dtype !== this.dtype) {
-        throw new DTypeError(`${method}: the result is ${result.dtype} but this tensor is ${this.dtype}; an in-place op cannot change the dtype (cast this tensor first, or use the out-of-place op).`);
+      if (result.dtype !== this.dtype && !canCast(result.dtype, this.dtype)) {
+        throw new DTypeError(`${method}: the result is ${result.dtype} but this tensor is ${this.dtype}, which cannot hold it (a float in an integer, or a number in bool: torch.can_cast); cast this tensor first, or use the out-of-place op.`);
       }
-      this.assign(result);
+      // PyTorch writes a promoted result back in the tensor's own dtype when the kind allows (float32.add_(float64)).
+      if (result.dtype !== this.dtype) {
+        const cast = noGrad(() => result.cast(this.dtype));
+        this.assign(cast);
+        cast.dispose();
+      } else this.assign(result);
     } finally {
       result.dispose();
     }
@@ -424,7 +548,7 @@ export class Tensor implements Disposable {
   /** Sets every element to `value` (checked against the dtype: 3e9 is refused for int32). */
   fill_(value: number | boolean): this {
     const v = fitValue('fill_', value, this.dtype, 'value');
-    return this.inPlace('fill_', () => Tensor.fromValues(typedArrayFor(this.dtype, this.size).fill(v), this.shape, this.dtype, this.backend));
+    return this.inPlace('fill_', () => Tensor.fromValues(filledArray(this.dtype, this.size, v), this.shape, this.dtype, this.backend));
   }
   zero_(): this { return this.fill_(0); }
   /** Copies `source`'s values (same shape and dtype) into this tensor. */
@@ -469,8 +593,24 @@ export class Tensor implements Disposable {
 
   sum(axis?: number | readonly number[], keepDims = false): Tensor { return R.sum(this, axis, keepDims); }
   mean(axis?: number | readonly number[], keepDims = false): Tensor { return R.mean(this, axis, keepDims); }
-  max(axis?: number | readonly number[], keepDims = false): Tensor { return R.max(this, axis, keepDims); }
-  min(axis?: number | readonly number[], keepDims = false): Tensor { return R.min(this, axis, keepDims); }
+  /**
+   * {@link S.max}: `x.max()` and `x.max([axes], keepDims)` give the largest values (a Tensor,
+   * PyTorch's amax); `x.max(axis, keepDims)` with one axis number gives `{ values, indices }`, as
+   * `torch.max(input, dim)` does.
+   */
+  max(): Tensor;
+  max(axis: readonly number[] | undefined, keepDims?: boolean): Tensor;
+  max(axis: number, keepDims?: boolean): S.ValuesAndIndices;
+  max(axis?: number | readonly number[], keepDims = false): Tensor | S.ValuesAndIndices { return S.max(this, axis as never, keepDims); }
+  /** {@link S.min}: as {@link Tensor.max} with the smallest values. */
+  min(): Tensor;
+  min(axis: readonly number[] | undefined, keepDims?: boolean): Tensor;
+  min(axis: number, keepDims?: boolean): S.ValuesAndIndices;
+  min(axis?: number | readonly number[], keepDims = false): Tensor | S.ValuesAndIndices { return S.min(this, axis as never, keepDims); }
+  /** {@link R.amax}: the largest values over `axis` (one or several; all by default), a Tensor. */
+  amax(axis?: number | readonly number[], keepDims = false): Tensor { return R.amax(this, axis, keepDims); }
+  /** {@link R.amin}: the smallest values over `axis` (one or several; all by default), a Tensor. */
+  amin(axis?: number | readonly number[], keepDims = false): Tensor { return R.amin(this, axis, keepDims); }
   argmax(axis = -1, keepDims = false): Tensor { return R.argmax(this, axis, keepDims); }
 
   matmul(other: Tensor): Tensor { return L.matmul(this, other); }
@@ -488,7 +628,25 @@ export class Tensor implements Disposable {
   pad(padding: readonly (readonly [number, number])[], value = 0): Tensor { return M.pad(this, padding, value); }
   /** {@link M.indexSelect}: whole slices along `axis` by index (PyTorch's `index_select`). */
   indexSelect(indices: Tensor | readonly number[], axis = 0): Tensor { return M.indexSelect(this, indices, axis); }
-  gather(indices: Tensor | readonly number[], axis = 0): Tensor { return M.gather(this, indices, axis); }
+  /** {@link I.gather}: PyTorch's `x.gather(dim, index)` (index of x's rank); whole slices are {@link Tensor.indexSelect}. */
+  gather(axis: number, index: Tensor): Tensor { return I.gather(this, axis, index); }
+  /** {@link I.scatter}: x with src written where index points along `axis` (PyTorch's `scatter`), out of place. */
+  scatter(axis: number, index: Tensor, src: Tensor | number, options?: I.ScatterOptions): Tensor { return I.scatter(this, axis, index, src, options); }
+  /** {@link I.scatterAdd}: x plus src summed in where index points along `axis` (PyTorch's `scatter_add`), out of place. */
+  scatterAdd(axis: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, axis, index, src); }
+  /** {@link I.indexAdd}: x plus alpha·source added into the slices index names (PyTorch's `index_add`), out of place. */
+  indexAdd(axis: number, index: Tensor | readonly number[], source: Tensor, alpha = 1): Tensor { return I.indexAdd(this, axis, index, source, alpha); }
+  /**
+   * {@link I.index}: PyTorch's basic indexing. `x.index(0, { start: 1, step: 2 }, -1)` and
+   * `x.index('0, 1::2, -1')` are `x[0, 1::2, -1]`; null is None, '...' the ellipsis.
+   */
+  index(...items: I.IndexItem[]): Tensor { return I.index(this, ...items); }
+  /** {@link S.sort}: `{ values, indices }` sorted along `axis` (stable; NaN largest). */
+  sort(axis = -1, descending = false): S.ValuesAndIndices { return S.sort(this, axis, descending); }
+  /** {@link S.argsort}: the int32 indices that sort along `axis` (stable; NaN largest). */
+  argsort(axis = -1, descending = false): Tensor { return S.argsort(this, axis, descending); }
+  /** {@link S.topk}: `{ values, indices }` of the k largest (or smallest) along `axis`, sorted. */
+  topk(k: number, axis = -1, largest = true, sorted = true): S.ValuesAndIndices { return S.topk(this, k, axis, largest, sorted); }
 
   softmax(axis = -1): Tensor { return N.softmax(this, axis); }
   logSoftmax(axis = -1): Tensor { return N.logSoftmax(this, axis); }
@@ -508,6 +666,8 @@ export class Tensor implements Disposable {
   any(axis?: number | readonly number[], keepDims = false): Tensor { return A.any(this, axis, keepDims); }
   argmin(axis = -1, keepDims = false): Tensor { return A.argmin(this, axis, keepDims); }
   cumsum(axis: number): Tensor { return A.cumsum(this, axis); }
+  /** {@link A.cumprod}: cumulative product along `axis` (gradient exact at zeros). */
+  cumprod(axis: number): Tensor { return A.cumprod(this, axis); }
   clone(): Tensor { return A.clone(this); }
   split(splitSizeOrSections: number | readonly number[], axis = 0): Tensor[] { return A.split(this, splitSizeOrSections, axis); }
   chunk(chunks: number, axis = 0): Tensor[] { return A.chunk(this, chunks, axis); }

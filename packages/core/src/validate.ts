@@ -105,13 +105,17 @@ export function assertTensorOptions(op: string, v: unknown): void {
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * The value `v` takes in `dtype`, or an error naming it when it does not fit. Follows PyTorch:
  * a fraction given an integer dtype is truncated toward zero (torch.tensor([1.7], dtype=int32)
  * is 1); unlike PyTorch, which wraps silently, a value outside int32's range and NaN/±Infinity
- * are refused. bool takes true/false and 0/1 only. Float dtypes take any number (float32 rounds,
- * and overflows to ±Infinity as in PyTorch).
+ * are refused (int64 likewise, outside [-2^63, 2^63)). bool takes true/false and 0/1 only. Float
+ * dtypes take any number (float32, float16 and bfloat16 round, and overflow to ±Infinity as in
+ * PyTorch). The value returned is a number; convert.ts's storedValue turns it into the dtype's
+ * storage (float16 bits, an int64 bigint).
  */
 export function fitValue(op: string, v: unknown, dtype: DType, where: string): number {
   const n = typeof v === 'boolean' ? Number(v) : v;
@@ -126,9 +130,31 @@ export function fitValue(op: string, v: unknown, dtype: DType, where: string): n
     }
     return t === 0 ? 0 : t; // no -0 in an integer dtype
   }
+  if (dtype === 'int64') {
+    if (!Number.isFinite(n)) {
+      throw new ValueError(`${op}: ${where} is ${describe(v)}, which int64 cannot hold; use a float dtype for NaN and Infinity.`);
+    }
+    const t = Math.trunc(n);
+    if (t < -(2 ** 63) || t >= 2 ** 63) {
+      throw new ValueError(`${op}: ${where} is ${describe(v)}, outside int64's range [-2^63, 2^63 - 1]; use dtype "float64" instead.`);
+    }
+    return t === 0 ? 0 : t;
+  }
   if (dtype === 'bool') {
     if (n !== 0 && n !== 1) throw new ValueError(`${op}: ${where} is ${describe(v)}, but a bool tensor holds only true/false (1/0); compare first (x.ne(0)) or give dtype "int32" or "float32".`);
     return n;
   }
   return n;
+}
+
+/**
+ * The int64 value of `v`: a bigint exactly (refused outside [-2^63, 2^63 - 1]), a number or boolean
+ * as fitValue checks it for int64 (a number above 2^53 is already rounded: give a bigint).
+ */
+export function fitInt64(op: string, v: unknown, where: string): bigint {
+  if (typeof v === 'bigint') {
+    if (v < INT64_MIN || v > INT64_MAX) throw new ValueError(`${op}: ${where} is ${describe(v)}, outside int64's range [-2^63, 2^63 - 1].`);
+    return v;
+  }
+  return BigInt(fitValue(op, v, 'int64', where));
 }

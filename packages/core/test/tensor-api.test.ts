@@ -6,11 +6,25 @@ import {
   ShapeError,
   ValueError,
   all,
+  amax,
+  amin,
   any,
   argmin,
+  argsort,
   chunk,
   clone,
+  cumprod,
   cumsum,
+  einsum,
+  gather,
+  index,
+  indexAdd,
+  max,
+  min,
+  scatter,
+  scatterAdd,
+  sort,
+  topk,
   flip,
   isfinite,
   isnan,
@@ -43,7 +57,7 @@ import {
 
 type Num = number | string | boolean;
 interface Packed { shape: number[]; dtype: DType; values: Num[] }
-interface Case { op: string; params: Record<string, unknown>; note: string; inputs: Packed[]; outputs: Packed[]; cotangents?: Packed[]; grads?: Packed[] }
+interface Case { op: string; params: Record<string, unknown>; note: string; inputs: Packed[]; outputs: Packed[]; cotangents?: (Packed | null)[]; grads?: Packed[] }
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/tensor-api.json', import.meta.url), 'utf8')) as { source: string; cases: Case[] };
 
@@ -77,6 +91,20 @@ const ops: Record<string, Run> = {
   cumsum: ([x], p) => cumsum(x, p.axis),
   argmin: ([x], p) => argmin(x, p.axis, p.keepDims ?? false),
   maskedFill: ([x, m], p) => maskedFill(x, m, decode(p.value as Num)),
+  gather: ([x, i], p) => gather(x, p.axis, i),
+  scatter: ([x, i, s], p) => scatter(x, p.axis, i, p.value ?? s, { reduce: p.reduce }),
+  scatterAdd: ([x, i, s], p) => scatterAdd(x, p.axis, i, s),
+  indexAdd: ([x, i, s], p) => indexAdd(x, p.axis, i, s, p.alpha ?? 1),
+  sort: ([x], p) => [...sort(x, p.axis ?? -1, p.descending ?? false)],
+  argsort: ([x], p) => argsort(x, p.axis ?? -1, p.descending ?? false),
+  topk: ([x], p) => [...topk(x, p.k, p.axis ?? -1, p.largest ?? true)],
+  max: ([x], p) => (p.axis === undefined ? max(x) : [...max(x, p.axis as number, p.keepDims ?? false)]),
+  min: ([x], p) => (p.axis === undefined ? min(x) : [...min(x, p.axis as number, p.keepDims ?? false)]),
+  amax: ([x], p) => amax(x, p.axis, p.keepDims ?? false),
+  amin: ([x], p) => amin(x, p.axis, p.keepDims ?? false),
+  cumprod: ([x], p) => cumprod(x, p.axis),
+  einsum: (xs, p) => einsum(p.equation, ...xs),
+  index: ([x], p) => index(x, p.items),
 };
 
 /** Equal within 1e-10 relative (absolute near 0), with NaN matching NaN and infinities exact. */
@@ -108,7 +136,10 @@ describe(`tensor API against ${fixture.source}`, () => {
       // d/dx sum_k(out_k · cot_k): the vector-Jacobian product PyTorch's autograd.grad gave.
       let total: Tensor | undefined;
       outs.forEach((o, k) => {
-        const term = o.mul(make(c.cotangents![k])).sum();
+        // Integer outputs (indices) have no cotangent.
+        const cot = c.cotangents![k];
+        if (cot === null) return;
+        const term = o.mul(make(cot)).sum();
         total = total ? total.add(term) : term;
       });
       total!.backward();

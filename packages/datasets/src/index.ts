@@ -11,4 +11,17 @@ export {
   type ClassificationData,
   type RegressionData,
 } from './toy.js';
-export { DataLoader, type DataLoaderOptions, type TensorDataset } from './loader.js';
+export { DataLoader, type DataLoaderOptions, type TensorRecord, type SampleOf, type BatchOf } from './loader.js';
+export { Dataset, TensorDataset, Subset, randomSplit, type RandomSplitOptions } from './dataset.js';
+export {
+  Sampler,
+  SequentialSampler,
+  RandomSampler,
+  SubsetRandomSampler,
+  WeightedRandomSampler,
+  BatchSampler,
+  type Sized,
+  type RandomSamplerOptions,
+  type WeightedRandomSamplerOptions,
+} from './sampler.js';
+export { collate, type Collated } from './collate.js';

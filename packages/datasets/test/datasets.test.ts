@@ -217,7 +217,7 @@ describe('DataLoader', () => {
 
   describe('frees the batches it hands out', () => {
     // memory().buffers counts the cpu backend's live buffers. Each batch of a shuffled loader is
-    // made by gather and each unshuffled one by slice: both new buffers, which only dispose()
+    // made by indexSelect and each unshuffled one by slice: both new buffers, which only dispose()
     // frees in a synchronous loop (the garbage collector's finalizers never get to run in one).
     const epochs = (loader: DataLoader<{ x: Tensor; y: Tensor }>, n: number, step: (b: { x: Tensor; y: Tensor }) => void) => {
       for (let e = 0; e < n; e++) for (const b of loader) step(b);

@@ -5,6 +5,17 @@ import { deserialize, serialize, SafetensorsError, type Deserialized, type Deser
 
 export * from './index.js';
 export { writeFileAtomicSync, removeStaleTempFiles, tempPathFor } from './atomic.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  CHECKPOINT_KEY,
+  type CheckpointContents,
+  type CheckpointTargets,
+  type CheckpointModel,
+  type CheckpointOptimizer,
+  type CheckpointScheduler,
+  type LoadedCheckpoint,
+} from './checkpoint.js';
 
 /** Anything with a state dict of named tensors: a @tsgrad/layers Module, for one. */
 export interface HasStateDict {

@@ -1,16 +1,30 @@
-import { Tensor, DTypeError, ValueError, getBackend, type DType, type TypedArray } from '@tsgrad/core';
+import { Tensor, DTypeError, ValueError, getBackend, type DType, type StorageArray } from '@tsgrad/core';
 
 /** Raised for a file that is not a well-formed safetensors file; nothing is loaded. */
 export class SafetensorsError extends ValueError {
   override name = 'SafetensorsError';
 }
 
-/** The safetensors dtype names of tsgrad's dtypes. */
-export const SAFETENSORS_DTYPES: Readonly<Record<DType, string>> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
-const FROM_SAFETENSORS: Readonly<Record<string, DType>> = { F32: 'float32', F64: 'float64', I32: 'int32', BOOL: 'bool' };
-/** Position in the Rust library's Dtype enum (increasing alignment), which orders the tensors. */
-const DTYPE_RANK: Readonly<Record<DType, number>> = { bool: 0, int32: 9, float32: 11, float64: 12 };
-const BYTES: Readonly<Record<DType, number>> = { bool: 1, int32: 4, float32: 4, float64: 8 };
+/**
+ * The safetensors dtype names of tsgrad's dtypes (every one has its own): F16 and BF16 hold the
+ * IEEE 754 binary16 / bfloat16 bits, I64 the exact integers, as PyTorch writes them.
+ */
+export const SAFETENSORS_DTYPES: Readonly<Record<DType, string>> = {
+  float32: 'F32',
+  float64: 'F64',
+  float16: 'F16',
+  bfloat16: 'BF16',
+  int32: 'I32',
+  int64: 'I64',
+  bool: 'BOOL',
+};
+const FROM_SAFETENSORS: Readonly<Record<string, DType>> = Object.fromEntries(Object.entries(SAFETENSORS_DTYPES).map(([d, st]) => [st, d as DType]));
+/**
+ * Position in the Rust library's Dtype enum (increasing alignment: BOOL, U8, I8, F8_E5M2, F8_E4M3,
+ * I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64), which orders the tensors of a file.
+ */
+const DTYPE_RANK: Readonly<Record<DType, number>> = { bool: 0, float16: 7, bfloat16: 8, int32: 9, float32: 11, float64: 12, int64: 13 };
+const BYTES: Readonly<Record<DType, number>> = { bool: 1, float16: 2, bfloat16: 2, int32: 4, float32: 4, float64: 8, int64: 8 };
 
 /** The Rust library refuses headers above 100 MB; so does tsgrad. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -33,7 +47,7 @@ function compareCodePoints(a: string, b: string): number {
   }
 }
 
-function toLittleEndianBytes(values: TypedArray): Uint8Array {
+function toLittleEndianBytes(values: StorageArray): Uint8Array {
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   if (LITTLE_ENDIAN || values.BYTES_PER_ELEMENT === 1) return bytes;
   const out = new Uint8Array(bytes.length);
@@ -42,7 +56,7 @@ function toLittleEndianBytes(values: TypedArray): Uint8Array {
   return out;
 }
 
-function fromLittleEndianBytes(bytes: Uint8Array, dtype: DType): TypedArray {
+function fromLittleEndianBytes(bytes: Uint8Array, dtype: DType): StorageArray {
   // A fresh, aligned buffer that the tensor then owns (Buffer#slice would share memory, so copy
   // through the constructor).
   const copy = new Uint8Array(bytes);
@@ -57,6 +71,12 @@ function fromLittleEndianBytes(bytes: Uint8Array, dtype: DType): TypedArray {
       return new Float64Array(copy.buffer, 0, copy.length / 8);
     case 'int32':
       return new Int32Array(copy.buffer, 0, copy.length / 4);
+    case 'int64':
+      return new BigInt64Array(copy.buffer, 0, copy.length / 8);
+    case 'float16':
+    case 'bfloat16':
+      // The bits as they are: tsgrad stores both as a Uint16Array of IEEE 754 / bfloat16 patterns.
+      return new Uint16Array(copy.buffer, 0, copy.length / 2);
     case 'bool':
       // Any non-zero byte is true (as torch reads it); tsgrad stores bools as 0/1.
       for (let i = 0; i < copy.length; i++) copy[i] = copy[i] !== 0 ? 1 : 0;
@@ -98,7 +118,7 @@ export function serialize(dict: Record<string, Tensor> | Map<string, Tensor>, me
   const datas: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of entries) {
-    const data = toLittleEndianBytes(t.dataSync());
+    const data = toLittleEndianBytes(t.rawDataSync());
     datas.push(data);
     parts.push(
       `${JSON.stringify(name)}:{"dtype":"${SAFETENSORS_DTYPES[t.dtype]}","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${offset + data.length}]}`,
@@ -222,14 +242,29 @@ function asBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
 /**
  * Decodes a safetensors file. Every check (header, dtypes, shapes, offsets) runs before any
  * tensor is made, so a bad file loads nothing. Works in browsers (no Node imports).
+ *
+ * Dtypes: F32, F64, I32, BOOL, and I64, F16, BF16 (what PyTorch writes for BatchNorm's
+ * `num_batches_tracked` and half-precision models) as tsgrad's int64, float16 and bfloat16,
+ * exactly. Those three are storage dtypes (cast them, e.g. to float32, before arithmetic;
+ * Module.loadStateDict casts to each parameter's dtype); a backend that cannot store them
+ * (TensorFlow.js) refuses them with a DTypeError: load with `{ backend: 'cpu' }` then.
+ * @throws SafetensorsError for a malformed file or another dtype (U8, F8_E4M3...).
  */
 export function deserialize(data: Uint8Array | ArrayBuffer, options: DeserializeOptions = {}): Deserialized {
   const bytes = asBytes(data);
   const { entries, metadata, bodyStart } = parseHeader(bytes);
   const backend = getBackend(options.backend);
-  const tensors = Object.fromEntries(
-    entries.map((e) => [e.name, Tensor.fromValues(fromLittleEndianBytes(bytes.subarray(bodyStart + e.begin, bodyStart + e.end), e.dtype), e.shape, e.dtype, backend)]),
-  );
+  const tensors: Record<string, Tensor> = {};
+  try {
+    for (const e of entries) {
+      tensors[e.name] = Tensor.fromValues(fromLittleEndianBytes(bytes.subarray(bodyStart + e.begin, bodyStart + e.end), e.dtype), e.shape, e.dtype, backend);
+    }
+  } catch (err) {
+    // A backend that cannot store a dtype (TensorFlow.js and int64, float16, bfloat16) refuses it:
+    // free what was made, so a refused file loads nothing.
+    for (const t of Object.values(tensors)) t.dispose();
+    throw err;
+  }
   return { tensors, metadata };
 }
 

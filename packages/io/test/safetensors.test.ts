@@ -15,7 +15,7 @@ function file(header: string, body: number[] = [], pad = true): Uint8Array {
   while (pad && h.length % 8 !== 0) h.push(0x20);
   return Uint8Array.from([...u64(h.length), ...h, ...body]);
 }
-const bitsOf = (t: Tensor) => Array.from(new Uint8Array(t.dataSync().buffer));
+const bitsOf = (t: Tensor) => Array.from(new Uint8Array(t.rawDataSync().buffer));
 
 describe('serialize: byte-identical to the Python safetensors library', () => {
   it('a 2-element F32 tensor, spelled out from the spec', () => {
@@ -154,7 +154,7 @@ describe('refusals of bad files (each names the problem, and the tensor)', () =>
     bad[10] = 0xff;
     refuse(bad, /not valid UTF-8/);
   });
-  it('an unsupported dtype', () => refuse(file('{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}', [0, 0, 0, 0]), /tensor "h" has dtype F16, which tsgrad does not support/));
+  it('an unsupported dtype', () => refuse(file('{"h":{"dtype":"U16","shape":[2],"data_offsets":[0,4]}}', [0, 0, 0, 0]), /tensor "h" has dtype U16, which tsgrad does not support/));
   it('a shape that does not match the byte length', () =>
     refuse(file('{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', body8), /tensor "w": shape \[3\] of F32 needs 12 bytes but data_offsets \[0, 8\] span 8/));
   it('overlapping offsets', () =>
@@ -253,7 +253,7 @@ describe('Node files', () => {
 describe('round trip property', () => {
   it('any dict of tensors of any dtype and shape comes back bit-exact', async () => {
     const fc = (await import('fast-check')).default;
-    const dtypes = ['float32', 'float64', 'int32', 'bool'] as const;
+    const dtypes = ['float32', 'float64', 'int32', 'bool', 'int64', 'float16', 'bfloat16'] as const;
     const entry = fc.record({
       dtype: fc.constantFrom(...dtypes),
       shape: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
@@ -264,12 +264,17 @@ describe('round trip property', () => {
         const dict: Record<string, Tensor> = {};
         for (const [name, { dtype, shape, seed }] of Object.entries(spec)) {
           const n = shape.reduce((a, d) => a * d, 1);
-          const bytes = new Uint8Array(n * { float32: 4, float64: 8, int32: 4, bool: 1 }[dtype]);
+          const bytes = new Uint8Array(n * { float32: 4, float64: 8, int32: 4, bool: 1, int64: 8, float16: 2, bfloat16: 2 }[dtype]);
           let s = seed >>> 0;
           for (let i = 0; i < bytes.length; i++) bytes[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24;
-          const values =
-            dtype === 'float32' ? new Float32Array(bytes.buffer) : dtype === 'float64' ? new Float64Array(bytes.buffer) : dtype === 'int32' ? new Int32Array(bytes.buffer) : bytes.map((b) => b & 1);
-          dict[name] = tensor(values, { shape, dtype });
+          // The storage dtypes take any bits: every int64, every float16/bfloat16 pattern (NaN payloads included).
+          if (dtype === 'int64') dict[name] = Tensor.fromValues(new BigInt64Array(bytes.buffer), shape, dtype);
+          else if (dtype === 'float16' || dtype === 'bfloat16') dict[name] = Tensor.fromValues(new Uint16Array(bytes.buffer), shape, dtype);
+          else {
+            const values =
+              dtype === 'float32' ? new Float32Array(bytes.buffer) : dtype === 'float64' ? new Float64Array(bytes.buffer) : dtype === 'int32' ? new Int32Array(bytes.buffer) : bytes.map((b) => b & 1);
+            dict[name] = tensor(values, { shape, dtype });
+          }
         }
         const bytes = serialize(dict);
         const back = deserialize(bytes).tensors;

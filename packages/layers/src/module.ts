@@ -1,4 +1,4 @@
-import { Tensor, ShapeError, ValueError, keep, noGrad, isFloat, getBackend } from '@tsgrad/core';
+import { Tensor, ShapeError, ValueError, RemovableHandle, keep, noGrad, isFloat, getBackend } from '@tsgrad/core';
 
 /**
  * Tensors marked as parameters or buffers. A WeakSet rather than a subclass of Tensor, so any
@@ -62,24 +62,165 @@ function checkName(kind: string, name: string): void {
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
+/** `{...}` or `Object.create(null)`: a plain object, whose modules register as a ModuleDict's would. */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** What a module's property holds that traversal registers: sub-modules and tensors, by dotted name. */
+type Found = readonly [name: string, value: AnyModule | Tensor];
+
+const registrable = (v: unknown): boolean => v instanceof Module || isParameter(v) || isBuffer(v);
+
+/**
+ * Collects the modules and tensors held by property `name`: the value itself, or the entries of
+ * an array ("layers.0") or a plain object ("heads.left"), nested ones too. These are the names
+ * PyTorch gives a ModuleList's and a ModuleDict's entries, so PyTorch state dicts load.
+ * @throws ValueError when modules or parameters sit where they would be silently missed: in a
+ *   Map or a Set, or under a plain-object key that is empty or holds a dot.
+ */
+function collectProperty(owner: () => string, name: string, value: unknown, out: Found[], seen: Set<object>): void {
+  if (value === null || typeof value !== 'object') return;
+  if (value instanceof Module || value instanceof Tensor) {
+    out.push([name, value as AnyModule | Tensor]);
+    return;
+  }
+  if (seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v !== null && typeof v === 'object') collectProperty(owner, `${name}.${i}`, v, out, seen);
+    }
+  } else if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      const v = value[key];
+      if (v === null || typeof v !== 'object') continue;
+      if ((key === '' || key.includes('.')) && (registrable(v) || Array.isArray(v) || isPlainObject(v))) {
+        const before = out.length;
+        collectProperty(owner, `${name}.${key}`, v, out, seen);
+        if (out.length > before) {
+          throw new ValueError(
+            `${owner()}: the property "${name}" holds a module or parameter under the key ${JSON.stringify(key)}; dotted names separate nested modules, ` +
+              `so a key must be non-empty and free of ".". Rename the key (a ModuleDict refuses such keys too).`,
+          );
+        }
+        continue;
+      }
+      collectProperty(owner, `${name}.${key}`, v, out, seen);
+    }
+  } else if (value instanceof Map || value instanceof Set) {
+    const entries = value instanceof Map ? [...value.values()] : [...value];
+    if (entries.some(registrable)) {
+      const kind = value instanceof Map ? 'Map' : 'Set';
+      throw new ValueError(
+        `${owner()}: the property "${name}" is a ${kind} holding modules or parameters, and a ${kind} is not walked, so they would be silently left out of ` +
+          `parameters(), stateDict(), train() and to(). Use a ModuleDict (keys to modules) or a ModuleList (an ordered list), or a plain object or array.`,
+      );
+    }
+  }
+}
+
+/**
+ * A forward pre-hook: sees (and may replace) the inputs before forward runs. A replacement is an
+ * array of forward's arguments (`[x.mul(2)]`; typed loosely so an array literal fits).
+ */
+export type ForwardPreHook<M, In> = (module: M, inputs: In) => In | readonly unknown[] | void;
+/** A forward hook: sees the inputs and the output after forward ran, and may replace the output. */
+export type ForwardHook<M, In, Out> = (module: M, inputs: In, output: Out) => Out | void;
+
+// Hook signatures take the module's type from a `this` parameter rather than from In and Out:
+// callback parameters compare strictly, so a signature written with In and Out would make a
+// Module<[Tensor], Tensor> no longer an AnyModule.
+type InputsOf<M> = M extends { forward(...inputs: infer I): unknown } ? I : never;
+type OutputOf<M> = M extends { forward(...inputs: never[]): infer O } ? O : never;
+
 /**
  * The base class of every layer, in PyTorch's manner. Subclasses assign sub-modules and
  * parameter(...) tensors to properties; those are found by walking the module's own properties
  * in the order they were defined, so `namedParameters()` gives names like "fc1.weight".
+ * Arrays and plain objects of modules or parameters are walked too and named as PyTorch names a
+ * ModuleList's or ModuleDict's entries ("layers.0.weight", "heads.left.bias"); a Map or Set of
+ * them is refused with a ValueError rather than silently missed. Other objects (class instances
+ * that are not modules) are not looked into.
  *
  * Calling convention: subclasses implement `forward(...)`; callers use `module.call(...)`, the
- * equivalent of PyTorch's `module(x)` (it runs forward, and is where hooks would go).
- * Calling `forward` directly also works and gives the same result.
+ * equivalent of PyTorch's `module(x)`: it runs the forward pre-hooks, forward, then the forward
+ * hooks. Calling `forward` directly gives the same result but skips the hooks.
  */
 export abstract class Module<In extends readonly unknown[] = [Tensor], Out = Tensor> {
   /** True in training mode (the default), false after eval(). Dropout reads it. */
   training = true;
 
+  // Private fields (#): not own enumerable properties, so traversal never sees them. Typed loosely
+  // (fields compare invariantly, which would make Module<[Tensor], Tensor> no AnyModule).
+  #forwardPreHooks = new Map<number, unknown>();
+  #forwardHooks = new Map<number, unknown>();
+
   abstract forward(...inputs: In): Out;
 
-  /** Runs the module: `model.call(x)` is PyTorch's `model(x)`. */
+  /**
+   * Runs the module: `model.call(x)` is PyTorch's `model(x)`. Forward pre-hooks run first (each
+   * may replace the inputs), then forward, then forward hooks (each may replace the output).
+   * @throws ValueError when a pre-hook returns something other than nothing or an array of inputs.
+   */
   call(...inputs: In): Out {
-    return this.forward(...inputs);
+    let args = inputs;
+    if (this.#forwardPreHooks.size > 0) {
+      for (const hook of [...this.#forwardPreHooks.values()] as ForwardPreHook<this, In>[]) {
+        const r = hook(this, args);
+        if (r === undefined) continue;
+        if (!Array.isArray(r)) {
+          throw new ValueError(`${this.constructor.name}: a forward pre-hook returned ${r === null ? 'null' : typeof r}; it must return nothing or the inputs as an array, e.g. [x].`);
+        }
+        args = r as unknown as In;
+      }
+    }
+    let out = this.forward(...args);
+    if (this.#forwardHooks.size > 0) {
+      for (const hook of [...this.#forwardHooks.values()] as ForwardHook<this, In, Out>[]) {
+        const r = hook(this, args, out);
+        if (r !== undefined) out = r;
+      }
+    }
+    return out;
+  }
+
+  // ---- hooks ---------------------------------------------------------------------------------
+
+  /**
+   * Registers `hook(module, inputs, output)` to run after every `call()` (PyTorch's
+   * `register_forward_hook`): `inputs` is the array of arguments forward received; returning a
+   * value replaces the output. Hooks run in registration order.
+   * @returns a handle whose `remove()` unregisters the hook.
+   * @throws ValueError when `hook` is not a function.
+   */
+  registerForwardHook<M extends AnyModule>(this: M, hook: ForwardHook<M, InputsOf<M>, OutputOf<M>>): RemovableHandle {
+    return this.addHook('registerForwardHook', this.#forwardHooks, hook);
+  }
+
+  /**
+   * Registers `hook(module, inputs)` to run before every `call()` (PyTorch's
+   * `register_forward_pre_hook`); returning an array replaces the inputs forward receives.
+   * @returns a handle whose `remove()` unregisters the hook.
+   * @throws ValueError when `hook` is not a function.
+   */
+  registerForwardPreHook<M extends AnyModule>(this: M, hook: ForwardPreHook<M, InputsOf<M>>): RemovableHandle {
+    return this.addHook('registerForwardPreHook', this.#forwardPreHooks, hook);
+  }
+
+  /** Whether a forward hook or pre-hook is registered: Sequential then runs this module alone, never fused with its neighbour. */
+  get hasForwardHooks(): boolean {
+    return this.#forwardHooks.size > 0 || this.#forwardPreHooks.size > 0;
+  }
+
+  private addHook(api: string, hooks: Map<number, unknown>, hook: unknown): RemovableHandle {
+    if (typeof hook !== 'function') throw new ValueError(`${api}: the hook must be a function, got ${hook === null ? 'null' : typeof hook}.`);
+    const handle = new RemovableHandle(hooks);
+    hooks.set(handle.id, hook);
+    return handle;
   }
 
   // ---- registration ------------------------------------------------------------------------
@@ -112,11 +253,26 @@ export abstract class Module<In extends readonly unknown[] = [Tensor], Out = Ten
 
   // ---- traversal -----------------------------------------------------------------------------
 
-  /** Direct sub-modules with their property names, in definition order. */
+  /**
+   * Every module and tensor held by this module's own properties, with its (dotted) name, in
+   * definition order: properties holding them directly, and the entries of arrays and plain objects.
+   */
+  private ownEntries(): Found[] {
+    const out: Found[] = [];
+    const seen = new Set<object>();
+    const owner = () => this.constructor.name || 'Module';
+    for (const key of Object.keys(this)) collectProperty(owner, key, (this as Record<string, unknown>)[key], out, seen);
+    return out;
+  }
+
+  /**
+   * Direct sub-modules with their names, in definition order: property names, and "layers.0" or
+   * "heads.left" for the entries of an array or a plain object.
+   * @throws ValueError when a Map or Set holds modules (see the class comment).
+   */
   *namedChildren(): IterableIterator<[string, AnyModule]> {
-    for (const key of Object.keys(this)) {
-      const v = (this as Record<string, unknown>)[key];
-      if (v instanceof Module) yield [key, v as AnyModule];
+    for (const [name, v] of this.ownEntries()) {
+      if (v instanceof Module) yield [name, v];
     }
   }
   children(): AnyModule[] {
@@ -141,10 +297,7 @@ export abstract class Module<In extends readonly unknown[] = [Tensor], Out = Ten
   /** This module's own tensors of one kind, in property order. */
   private ownTensors(test: (v: unknown) => v is Tensor): [string, Tensor][] {
     const out: [string, Tensor][] = [];
-    for (const key of Object.keys(this)) {
-      const v = (this as Record<string, unknown>)[key];
-      if (test(v)) out.push([key, v]);
-    }
+    for (const [name, v] of this.ownEntries()) if (test(v)) out.push([name, v]);
     return out;
   }
 
@@ -198,6 +351,40 @@ export abstract class Module<In extends readonly unknown[] = [Tensor], Out = Ten
   /** Sets every parameter's .grad to null (which disposes the old gradient). */
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;
+  }
+
+  /**
+   * Sets requiresGrad on every parameter (PyTorch's `module.requires_grad_()`): `false` freezes
+   * them, so backward() leaves their `.grad` alone and optimizers skip them. Returns this.
+   * @throws ValueError when `flag` is not a boolean.
+   */
+  requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') throw new ValueError(`requiresGrad_: flag must be true or false, got ${typeof flag}.`);
+    for (const p of this.parameters()) p.requiresGrad_(flag);
+    return this;
+  }
+
+  /**
+   * Calls `fn` on every sub-module, children first (each child's own sub-modules before it), then
+   * on this module (PyTorch's `module.apply(fn)`, used to initialise weights). Returns this.
+   * @throws ValueError when `fn` is not a function.
+   */
+  apply(fn: (module: AnyModule) => void): this {
+    if (typeof fn !== 'function') throw new ValueError(`apply: fn must be a function (module) => void, got ${fn === null ? 'null' : typeof fn}.`);
+    for (const child of this.children()) child.apply(fn);
+    fn(this as unknown as AnyModule);
+    return this;
+  }
+
+  /**
+   * The number of parameter elements (a parameter shared by two modules counted once), what
+   * PyTorch users write as `sum(p.numel() for p in model.parameters())`; `{ trainableOnly: true }`
+   * counts only those that require grad.
+   */
+  numel(options: { trainableOnly?: boolean } = {}): number {
+    let n = 0;
+    for (const p of this.parameters()) if (!options.trainableOnly || p.requiresGrad) n += p.size;
+    return n;
   }
 
   // ---- devices -------------------------------------------------------------------------------

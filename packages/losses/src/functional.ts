@@ -195,6 +195,12 @@ export function bceWithLogitsLoss(input: Tensor, target: Tensor, options: BCEWit
 export interface NLLOptions extends ReductionOptions {
   /** Targets equal to this index contribute nothing and are left out of the mean (default -100). */
   ignoreIndex?: number;
+  /**
+   * A rescaling weight per class: a float tensor of shape [C] with the input's dtype. Each target's
+   * loss is multiplied by weight[target], and 'mean' becomes PyTorch's weighted mean
+   * Σ weight[y_i]·l_i / Σ weight[y_i] over the targets not ignored (NaN when that sum is 0).
+   */
+  weight?: Tensor;
 }
 
 export interface CrossEntropyOptions extends NLLOptions {
@@ -242,8 +248,37 @@ function pickTargets(x: Tensor, t: Tensor, values: ArrayLike<number>, ignoreInde
   const last = x.rank === 2 ? x : x.permute([0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1]);
   const index = new Array<number>(rows);
   for (let m = 0; m < rows; m++) index[m] = m * classes + (values[m] === ignoreIndex ? 0 : values[m]);
-  const picked = last.reshape([rows * classes]).gather(index).reshape(t.shape as number[]);
+  const picked = last.reshape([rows * classes]).indexSelect(index).reshape(t.shape as number[]);
   return { picked, valid: t.ne(ignoreIndex) };
+}
+
+/**
+ * Checks a per-class weight: a float tensor of shape [C] with the input's dtype (PyTorch: "weight
+ * tensor should be defined either for all C classes or no classes").
+ */
+function checkClassWeight(op: string, weight: unknown, input: Tensor, classes: number): Tensor | undefined {
+  if (weight === undefined) return undefined;
+  checkTensor(op, 'weight', weight);
+  if (weight.dtype !== input.dtype) throw new DTypeError(`${op}: weight is ${weight.dtype} but input is ${input.dtype}; cast it with .cast("${input.dtype}").`);
+  if (weight.rank !== 1 || weight.shape[0] !== classes) {
+    throw new ShapeError(
+      `${op}: weight must hold one value per class, shape [${classes}] for an input of shape ${fmt(input.shape)}, got ${fmt(weight.shape)}; give a weight for every class (or none).`,
+    );
+  }
+  return weight;
+}
+
+/** weight[t] for every target (shape of t), 0 where the target is ignored. */
+function pickWeights(weight: Tensor, t: Tensor, values: ArrayLike<number>, ignoreIndex: number, valid: Tensor): Tensor {
+  const index = new Array<number>(values.length);
+  for (let m = 0; m < values.length; m++) index[m] = values[m] === ignoreIndex ? 0 : values[m];
+  return where(valid, weight.indexSelect(index).reshape(t.shape as number[]), 0);
+}
+
+/** The [C] weight shaped to broadcast along the class axis of an input of rank `rank`. */
+function classAxisWeight(weight: Tensor, rank: number): Tensor {
+  if (rank === 1) return weight;
+  return weight.reshape([1, weight.shape[0], ...Array.from({ length: rank - 2 }, () => 1)]);
 }
 
 function checkLogits(op: string, input: Tensor): void {
@@ -257,9 +292,13 @@ function checkIgnoreIndex(op: string, v: number): void {
 }
 
 /**
- * Negative log-likelihood of log-probabilities: -input[n, target[n], ...]. Input [C] or [N, C, ...],
- * target int32 [] or [N, ...]. 'mean' divides by the number of targets not equal to ignoreIndex
- * (NaN when all are ignored, as PyTorch).
+ * Negative log-likelihood of log-probabilities: -weight[target[n]]·input[n, target[n], ...]
+ * (PyTorch's nll_loss). Input [C] or [N, C, ...] (float), target int32 [] or [N, ...], weight [C]
+ * (optional, the input's dtype). 'mean' divides by the number of targets not equal to
+ * ignoreIndex, or with a weight by Σ weight[target] over them (NaN when that is 0, e.g. all
+ * ignored, as PyTorch 1.13).
+ * @throws DTypeError for a non-float input, non-int32 targets or a weight of another dtype;
+ * ShapeError for a target or weight of the wrong shape; ValueError for a class out of range.
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {}): Tensor {
   const op = 'nllLoss';
@@ -268,18 +307,23 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {})
   checkIgnoreIndex(op, ignoreIndex);
   checkLogits(op, input);
   checkTensor(op, 'target', target);
-  const { x, t, values } = checkIndexTargets(op, input, target, ignoreIndex);
+  const { x, t, classes, values } = checkIndexTargets(op, input, target, ignoreIndex);
+  const weight = checkClassWeight(op, options.weight, input, classes);
   const { picked, valid } = pickTargets(x, t, values, ignoreIndex);
+  const w = weight && pickWeights(weight, t, values, ignoreIndex, valid);
   // where, not a product with the mask: an ignored row may pick -Infinity.
-  const losses = where(valid, picked.neg(), 0);
-  return reduceIndexed(losses, valid, reduction, input.rank === 1);
+  const losses = where(valid, w ? picked.mul(w).neg() : picked.neg(), 0);
+  return reduceIndexed(losses, valid, w, reduction, input.rank === 1);
 }
 
-/** 'mean' divides by the number of targets not ignored (NaN when there are none, as PyTorch). */
-function reduceIndexed(losses: Tensor, valid: Tensor, reduction: Reduction, unbatched: boolean): Tensor {
+/**
+ * 'mean' divides by the number of targets not ignored, or with class weights by the sum of their
+ * weights (PyTorch's weighted mean); NaN when that is 0, as PyTorch.
+ */
+function reduceIndexed(losses: Tensor, valid: Tensor, weights: Tensor | undefined, reduction: Reduction, unbatched: boolean): Tensor {
   if (reduction === 'none') return unbatched ? losses.reshape([]) : losses;
   if (reduction === 'sum') return losses.sum();
-  return losses.sum().div(valid.cast(losses.dtype).sum());
+  return losses.sum().div(weights ? weights.sum() : valid.cast(losses.dtype).sum());
 }
 
 /**
@@ -291,6 +335,14 @@ function reduceIndexed(losses: Tensor, valid: Tensor, reduction: Reduction, unba
  * another class is harmless: [[2, -Infinity, 0]] with target [0] gives log(1 + e^-2). With
  * probability targets a class of probability 0 whose logit is -Infinity gives a NaN loss
  * (0·log 0, PyTorch 1.13 gives the same NaN; its gradient stays finite): use class indices there.
+ *
+ * With a class `weight` [C] (PyTorch 1.13's rules): class indices give
+ * l_i = (1 - ε)·w[y_i]·(-log p_{i,y_i}) + (ε/C)·Σ_c w_c·(-log p_{i,c}), 0 for ignored targets, and
+ * 'mean' is Σ l_i / Σ w[y_i] over the targets not ignored (the smoothing term is divided by the same
+ * sum); probability targets give l_i = -Σ_c w_c·y'_{i,c}·log p_{i,c} and 'mean' still divides by N·...
+ * @throws DTypeError for a non-float input or weight of another dtype, targets neither int32 nor
+ * the input's float dtype; ShapeError for a target or weight of the wrong shape; ValueError for a
+ * class out of range or labelSmoothing outside [0, 1].
  */
 export function crossEntropyLoss(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const op = 'crossEntropyLoss';
@@ -303,6 +355,7 @@ export function crossEntropyLoss(input: Tensor, target: Tensor, options: CrossEn
   checkTensor(op, 'target', target);
   const classAxis = input.rank === 1 ? 0 : 1;
   const classes = input.shape[classAxis];
+  const weight = checkClassWeight(op, options.weight, input, classes);
 
   if (isFloat(target.dtype)) {
     if (target.shape.join() !== input.shape.join() || target.rank !== input.rank) {
@@ -314,18 +367,21 @@ export function crossEntropyLoss(input: Tensor, target: Tensor, options: CrossEn
     if (target.dtype !== input.dtype) throw new DTypeError(`${op}: target is ${target.dtype} but input is ${input.dtype}; cast the target with .cast("${input.dtype}").`);
     const logp = input.logSoftmax(classAxis);
     const y = eps > 0 ? target.mul(1 - eps).add(eps / classes) : target;
-    const losses = logp.mul(y).sum(classAxis).neg();
-    return reduce(losses, reduction);
+    // PyTorch multiplies input·target·weight in this order; 'mean' divides by N·..., not by weights.
+    const terms = weight ? logp.mul(y).mul(classAxisWeight(weight, input.rank)) : logp.mul(y);
+    return reduce(terms.sum(classAxis).neg(), reduction);
   }
 
   const { x, t, values } = checkIndexTargets(op, input, target, ignoreIndex);
   const logp = x.logSoftmax(1);
   const { picked, valid } = pickTargets(logp, t, values, ignoreIndex);
-  let losses = picked.neg();
+  const w = weight && pickWeights(weight, t, values, ignoreIndex, valid);
+  let losses = w ? picked.mul(w).neg() : picked.neg();
   if (eps > 0) {
-    // PyTorch's (1 - ε)·nll + (ε/C)·Σ_c -log p_c: infinite when some logit is -Infinity, as there.
-    losses = losses.mul(1 - eps).add(logp.sum(1).neg().mul(eps / classes));
+    // PyTorch's (1 - ε)·nll + (ε/C)·Σ_c -w_c·log p_c: infinite when some logit is -Infinity, as there.
+    const smooth = (weight ? logp.mul(classAxisWeight(weight, x.rank)) : logp).sum(1).neg();
+    losses = losses.mul(1 - eps).add(smooth.mul(eps / classes));
   }
   // Ignored targets contribute an exact 0 (where: their row may hold -Infinity).
-  return reduceIndexed(where(valid, losses, 0), valid, reduction, input.rank === 1);
+  return reduceIndexed(where(valid, losses, 0), valid, w, reduction, input.rank === 1);
 }

@@ -1,4 +1,4 @@
-import type { Tensor } from '@tsgrad/core';
+import { Tensor, ValueError } from '@tsgrad/core';
 import { Module } from '@tsgrad/layers';
 import * as F from './functional.js';
 
@@ -45,13 +45,42 @@ export class BCEWithLogitsLoss extends Loss<F.BCEWithLogitsOptions> {
     return F.bceWithLogitsLoss(input, target, this.options);
   }
 }
+/** The class weight of a loss Module's options: a Tensor or nothing. */
+function classWeight(name: string, options: F.NLLOptions | undefined): Tensor | null {
+  const weight = options?.weight;
+  if (weight === undefined || weight === null) return null;
+  if (!(weight instanceof Tensor)) throw new ValueError(`${name}: weight must be a Tensor of shape [C] (one weight per class), got ${typeof weight}.`);
+  return weight;
+}
+
+/**
+ * {@link F.nllLoss} as a Module. A `weight` option is registered as the buffer `weight` (PyTorch's
+ * register_buffer), so stateDict() saves it and to() moves it; `options` keeps the rest.
+ */
 export class NLLLoss extends Loss<F.NLLOptions> {
+  declare readonly weight: Tensor | null;
+  constructor(options: F.NLLOptions = {}) {
+    const { weight: _w, ...rest } = options ?? {};
+    super(rest);
+    this.registerBuffer('weight', classWeight('NLLLoss', options));
+  }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.nllLoss(input, target, this.options);
+    return F.nllLoss(input, target, this.weight ? { ...this.options, weight: this.weight } : this.options);
   }
 }
+
+/**
+ * {@link F.crossEntropyLoss} as a Module. A `weight` option is registered as the buffer `weight`
+ * (PyTorch's register_buffer), so stateDict() saves it and to() moves it; `options` keeps the rest.
+ */
 export class CrossEntropyLoss extends Loss<F.CrossEntropyOptions> {
+  declare readonly weight: Tensor | null;
+  constructor(options: F.CrossEntropyOptions = {}) {
+    const { weight: _w, ...rest } = options ?? {};
+    super(rest);
+    this.registerBuffer('weight', classWeight('CrossEntropyLoss', options));
+  }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.crossEntropyLoss(input, target, this.options);
+    return F.crossEntropyLoss(input, target, this.weight ? { ...this.options, weight: this.weight } : this.options);
   }
 }

@@ -31,7 +31,8 @@ const f64 = (v: Nested) => tensor(Float64Array.from(flat(v)), { dtype: 'float64'
 const i32 = (v: Nested) => tensor(Int32Array.from(flat(v)), { dtype: 'int32', shape: shapeOf(v) });
 
 function run(c: EdgeCase, [x, y]: Tensor[], t: Tensor | undefined): Tensor {
-  const o = (c.options ?? {}) as Record<string, never>;
+  // A class weight travels as a list: it becomes a float64 tensor as in the script.
+  const o = { ...c.options, ...(Array.isArray(c.options?.weight) ? { weight: f64(c.options.weight as Nested[]) } : {}) } as Record<string, never>;
   switch (c.op) {
     case 'loss.crossEntropy':
     case 'loss.crossEntropy4d':

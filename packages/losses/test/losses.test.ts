@@ -234,6 +234,19 @@ describe('bad input is refused with a clear message', () => {
     expect(() => L.crossEntropyLoss(f64([[1, 2]]), i32([0]), { labelSmoothing: 1.5 })).toThrow(/labelSmoothing must be in \[0, 1\]/);
     expect(() => L.smoothL1Loss(x, x, { beta: -1 })).toThrow(ValueError);
   });
+  it('a class weight of the wrong shape, dtype or kind', () => {
+    const x = f64([[1, 2, 3], [0, 0, 0]]);
+    const t = i32([0, 2]);
+    for (const fn of [L.crossEntropyLoss, L.nllLoss]) {
+      expect(() => fn(x, t, { weight: f64([1, 2]) })).toThrow(ShapeError);
+      expect(() => fn(x, t, { weight: f64([1, 2]) })).toThrow(/weight must hold one value per class, shape \[3\] for an input of shape \[2, 3\], got \[2\]/);
+      expect(() => fn(x, t, { weight: f64([[1, 2, 3]]) })).toThrow(/got \[1, 3\]/);
+      expect(() => fn(x, t, { weight: tensor([1, 2, 3]) })).toThrow(DTypeError);
+      expect(() => fn(x, t, { weight: [1, 2, 3] as unknown as Tensor })).toThrow(/weight must be a Tensor/);
+    }
+    expect(() => L.crossEntropyLoss(x, f64([[1, 0, 0], [0, 0, 1]]), { weight: f64([1]) })).toThrow(/shape \[3\]/);
+    expect(() => new L.CrossEntropyLoss({ weight: [1, 2, 3] as unknown as Tensor })).toThrow(/CrossEntropyLoss: weight must be a Tensor of shape \[C\]/);
+  });
 });
 
 describe('Module forms', () => {
@@ -253,6 +266,26 @@ describe('Module forms', () => {
     ];
     for (const [m, a, b, expected] of cases) expect(m.call(a, b).item()).toBe(expected);
     expect(String(new L.MSELoss({ reduction: 'sum' }))).toBe("MSELoss(reduction='sum')");
+  });
+  it('a class weight is the buffer "weight", as in PyTorch (saved by stateDict, used by forward)', () => {
+    const x = f64([[0.2, 0.7, -1], [0.9, 0.4, 0.1]]);
+    const t = i32([1, 2]);
+    const w = f64([0.5, 2, 1]);
+    for (const [m, fn] of [
+      [new L.CrossEntropyLoss({ weight: w, labelSmoothing: 0.1 }), () => L.crossEntropyLoss(x, t, { weight: w, labelSmoothing: 0.1 })],
+      [new L.NLLLoss({ weight: w }), () => L.nllLoss(x, t, { weight: w })],
+    ] as const) {
+      expect(m.call(x, t).item()).toBe(fn().item());
+      expect(Object.keys(m.stateDict())).toEqual(['weight']);
+      expect(values(m.stateDict().weight)).toEqual([0.5, 2, 1]);
+      expect(m.buffers()).toEqual([w]);
+      expect('weight' in m.options).toBe(false);
+    }
+    // The weighted mean, by hand: Σ w[y]·l / Σ w[y] with l = logsumexp(row) - row[y].
+    const l1 = logSumExp([0.2, 0.7, -1]) - 0.7;
+    const l2 = logSumExp([0.9, 0.4, 0.1]) - 0.1;
+    expect(new L.CrossEntropyLoss({ weight: w }).call(x, t).item()).toBeCloseTo((2 * l1 + 1 * l2) / 3, 14);
+    expect(Object.keys(new L.CrossEntropyLoss().stateDict())).toEqual([]);
   });
   it('train a tiny model: the L1 loss of the lecture falls', () => {
     const model = new Sequential(new Linear(1, 1, { dtype: 'float64' }));

@@ -13,5 +13,22 @@ export { SGD, type SGDOptions, type SGDState } from './sgd.js';
 export { Adam, AdamW, type AdamOptions, type AdamState } from './adam.js';
 export { RMSprop, type RMSpropOptions, type RMSpropState } from './rmsprop.js';
 export { Adagrad, type AdagradOptions, type AdagradState } from './adagrad.js';
-export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, type HasParamGroups, type LRSchedulerStateDict } from './scheduler.js';
+export {
+  LRScheduler,
+  StepLR,
+  MultiStepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  LambdaLR,
+  LinearLR,
+  SequentialLR,
+  OneCycleLR,
+  ReduceLROnPlateau,
+  type HasParamGroups,
+  type LRSchedulerStateDict,
+  type Scheduler,
+  type LrLambda,
+  type OneCycleLROptions,
+  type ReduceLROnPlateauOptions,
+} from './scheduler.js';
 export { clipGradNorm } from './clip.js';

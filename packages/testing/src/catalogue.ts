@@ -1,8 +1,11 @@
 import fc from 'fast-check';
-import { apply, gather, linear, matmul, stack, concat, where, type PrimitiveName, type Tensor, type DType } from '@tsgrad/core';
+import { apply, einsum, indexSelect, linear, matmul, stack, concat, where, type PrimitiveName, type Tensor, type DType } from '@tsgrad/core';
+import { avgPool2d, conv2d, maxPool2d } from '@tsgrad/core';
 import { broadcastShapesArb, shapeArb, takeValues, tensorArb, valueArb, valuePoolArb, type ShapeConstraints, type ValueConstraints } from './arbitraries.js';
 import { at, build, cPow, refBinary, refMatmul, refReduce, refSoftmax, refUnary, refWhere, type Reference } from './reference.js';
 import { formatSpec, sizeOfShape, type TensorSpec } from './spec.js';
+import { batchNorm, embedding, groupNorm } from '@tsgrad/layers';
+import { layerNorm, scaledDotProductAttention } from '@tsgrad/layers';
 
 /** One random application of an op: its inputs as specs, its parameters, and the function to run. */
 export interface OpInstance {
@@ -431,6 +434,420 @@ const trilCases = cases(fc.record({ shape: shapeArb({ minRank: 2 }), diagonal: f
   params: { diagonal },
 }));
 
+// ---- convolution and pooling (core's ops/conv.ts) -----------------------------------------
+
+/** The largest kernel size at most `k` whose dilated span fits an axis of `n` padded by `p` on each side. */
+const fitKernel = (k: number, n: number, p: number, d: number) => Math.max(1, Math.min(k, Math.floor((n + 2 * p - 1) / d) + 1));
+
+interface Conv2dParams {
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/** x [N, C, H, W], weight [Cout, C/groups, kH, kW] and a bias, in a geometry that fits (at most 48 input values). */
+const conv2dCases = cases(
+  fc.record({
+    n: fc.integer({ min: 1, max: 2 }),
+    groups: fc.integer({ min: 1, max: 2 }),
+    cinG: fc.integer({ min: 1, max: 2 }),
+    coutG: fc.integer({ min: 1, max: 2 }),
+    hw: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
+    k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    padding: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 })),
+    dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    bias: fc.boolean(),
+  }),
+  [{}, {}, {}],
+  ({ n, groups, cinG, coutG, hw: [h, w], k, stride, padding, dilation, bias }, d): Case<Conv2dParams> => {
+    const c = groups * cinG;
+    const batch = n * c * h * w > 48 ? 1 : n;
+    const kh = fitKernel(k[0], h, padding[0], dilation[0]);
+    const kw = fitKernel(k[1], w, padding[1], dilation[1]);
+    const x = d.tensor([batch, c, h, w], 0);
+    const weight = d.tensor([groups * coutG, cinG, kh, kw], 1);
+    return { inputs: bias ? [x, weight, d.tensor([groups * coutG], 2)] : [x, weight], params: { stride, padding, dilation, groups } };
+  },
+);
+
+/** conv2d in plain float64, summing over (c, i, j) in the order of the im2col matmul, padding read as 0. */
+function refConv2d(x: TensorSpec, w: TensorSpec, b: TensorSpec | undefined, p: Conv2dParams): Reference {
+  const [N, , H, W] = x.shape;
+  const [cout, cg, kh, kw] = w.shape;
+  const out = (n: number, k: number, i: number) => Math.floor((n + 2 * p.padding[i] - p.dilation[i] * (k - 1) - 1) / p.stride[i]) + 1;
+  return build([N, cout, out(H, kh, 0), out(W, kw, 1)], ([n, o, oh, ow]) => {
+    const g = Math.floor(o / (cout / p.groups));
+    let s = 0;
+    for (let c = 0; c < cg; c++) {
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          const ih = oh * p.stride[0] + i * p.dilation[0] - p.padding[0];
+          const iw = ow * p.stride[1] + j * p.dilation[1] - p.padding[1];
+          const v = ih >= 0 && ih < H && iw >= 0 && iw < W ? at(x, [n, g * cg + c, ih, iw]) : 0;
+          s += at(w, [o, c, i, j]) * v;
+        }
+      }
+    }
+    return b ? s + b.values[o] : s;
+  });
+}
+
+interface Pool2dParams {
+  kernelSize: [number, number];
+  stride: [number, number] | undefined;
+  padding: [number, number];
+  dilation: [number, number];
+  ceilMode: boolean;
+  countIncludePad: boolean;
+}
+
+/** x [N, C, H, W] (at most 24 values, so they can all differ) and a pooling window that fits. */
+const pool2dCases = (distinct: boolean, dilated: boolean) =>
+  cases(
+    fc.record({
+      n: fc.integer({ min: 1, max: 2 }),
+      c: fc.integer({ min: 1, max: 2 }),
+      hw: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
+      k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      stride: fc.option(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), { nil: undefined }),
+      padding: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 })),
+      dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      ceilMode: fc.boolean(),
+      countIncludePad: fc.boolean(),
+    }),
+    [distinct ? { distinct: true } : {}],
+    ({ n, c, hw: [h, w], k, stride, padding, dilation, ceilMode, countIncludePad }, d): Case<Pool2dParams> => {
+      // Dilation only without padding: a dilated window can then cover padding alone, whose max
+      // is -Infinity (as in PyTorch), where central differences mean nothing.
+      const dil = [0, 1].map((i) => (dilated && padding[i] === 0 ? dilation[i] : 1)) as [number, number];
+      const batch = n * c * h * w > 24 ? 1 : n;
+      const channels = c * h * w > 24 ? 1 : c;
+      // PyTorch: padding at most half the kernel.
+      const kernelSize = [0, 1].map((i) => fitKernel(k[i], [h, w][i], Math.min(padding[i], Math.floor(k[i] / 2)), dil[i])) as [number, number];
+      const pad = [0, 1].map((i) => Math.min(padding[i], Math.floor(kernelSize[i] / 2))) as [number, number];
+      return { inputs: [d.tensor([batch, channels, h, w], 0)], params: { kernelSize, stride, padding: pad, dilation: dil, ceilMode, countIncludePad } };
+    },
+  );
+
+/**
+ * A 2-D pooling's reference: PyTorch's output size (ceilMode included), each window's values in
+ * row-major order with `padValue` outside the input, and PyTorch's avg_pool2d divisors.
+ */
+function poolWindows(x: TensorSpec, p: Pool2dParams, padValue: number, visit: (idx: number[], values: number[], clipped: { pool: number; valid: number }) => number): Reference {
+  const [N, C, H, W] = x.shape;
+  const stride = p.stride ?? p.kernelSize;
+  const axis = (n: number, i: number) => {
+    const span = p.dilation[i] * (p.kernelSize[i] - 1) + 1;
+    const room = n + 2 * p.padding[i] - span;
+    let out = (p.ceilMode ? Math.ceil(room / stride[i]) : Math.floor(room / stride[i])) + 1;
+    if (p.ceilMode && (out - 1) * stride[i] >= n + p.padding[i]) out--;
+    return out;
+  };
+  return build([N, C, axis(H, 0), axis(W, 1)], ([n, c, oh, ow]) => {
+    const values: number[] = [];
+    for (let i = 0; i < p.kernelSize[0]; i++) {
+      for (let j = 0; j < p.kernelSize[1]; j++) {
+        const ih = oh * stride[0] + i * p.dilation[0] - p.padding[0];
+        const iw = ow * stride[1] + j * p.dilation[1] - p.padding[1];
+        values.push(ih >= 0 && ih < H && iw >= 0 && iw < W ? at(x, [n, c, ih, iw]) : padValue);
+      }
+    }
+    // PyTorch's avg_pool2d divisor: the window clipped to the padded input, or to the input.
+    const span = (o: number, i: number, n: number) => {
+      const start = o * stride[i] - p.padding[i];
+      const end = Math.min(start + p.kernelSize[i], n + p.padding[i]);
+      return { pool: end - start, valid: Math.max(0, Math.min(end, n) - Math.max(start, 0)) };
+    };
+    const a = span(oh, 0, H);
+    const b = span(ow, 1, W);
+    return visit([n, c, oh, ow], values, { pool: a.pool * b.pool, valid: a.valid * b.valid });
+  });
+}
+
+// ---- sequence layers' functional forms (@tsgrad/layers) ---------------------------------------
+
+/**
+ * x [...lead, ...norm] with norm its last one or two dimensions, weight and bias of shape norm.
+ * Distinct x values: no row is constant, so the variance stays well above eps for the gradchecks.
+ */
+const layerNormCases = cases(
+  // At most 2·9 values: a distinct pool holds 24.
+  fc.record({ lead: shapeArb({ maxRank: 2, maxDim: 2, maxSize: 2 }), norm: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 2 }), affine: fc.boolean() }),
+  [{ distinct: true }, {}, {}],
+  ({ lead, norm, affine }, d) => ({
+    inputs: affine ? [d.tensor([...lead, ...norm], 0), d.tensor(norm, 1), d.tensor(norm, 2)] : [d.tensor([...lead, ...norm], 0)],
+    params: { normalizedShape: norm },
+  }),
+);
+
+/** (x - mean) / sqrt(var + 1e-5) · w + b over the last normalizedShape.length axes (Ba et al. 2016). */
+function refLayerNorm(x: TensorSpec, w: TensorSpec | undefined, b: TensorSpec | undefined, norm: readonly number[]): Reference {
+  const n = sizeOfShape(norm);
+  const values = x.values.map((_, i) => {
+    const row = x.values.slice(i - (i % n), i - (i % n) + n);
+    const mean = row.reduce((s, v) => s + v, 0) / n;
+    const variance = row.reduce((s, v) => s + (v - mean) * (v - mean), 0) / n;
+    const y = (x.values[i] - mean) / Math.sqrt(variance + 1e-5);
+    return w && b ? y * w.values[i % n] + b.values[i % n] : y;
+  });
+  return { shape: [...x.shape], values };
+}
+
+type AttentionMaskKind = 'none' | 'float' | 'causal';
+
+/** q [...batch, L, E], k [...batch, S, E], v [...batch, S, Ev] and a float [L, S] mask, or the causal one. */
+const attentionCases = cases(
+  fc.record({
+    batch: shapeArb({ maxRank: 1, maxDim: 2 }),
+    l: fc.integer({ min: 1, max: 3 }),
+    s: fc.integer({ min: 1, max: 3 }),
+    e: fc.integer({ min: 1, max: 3 }),
+    ev: fc.integer({ min: 1, max: 2 }),
+    mask: fc.constantFrom<AttentionMaskKind>('none', 'float', 'causal'),
+  }),
+  [{}, {}, {}, {}],
+  ({ batch, l, s, e, ev, mask }, d) => {
+    const qkv = [d.tensor([...batch, l, e], 0), d.tensor([...batch, s, e], 1), d.tensor([...batch, s, ev], 2)];
+    return { inputs: mask === 'float' ? [...qkv, d.tensor([l, s], 3)] : qkv, params: { mask } };
+  },
+);
+
+/** softmax(q·kᵀ/√E + mask)·v, row by row (Vaswani et al. 2017; the causal mask hides keys j > i). */
+function refAttention(q: TensorSpec, k: TensorSpec, v: TensorSpec, m: TensorSpec | undefined, causal: boolean): Reference {
+  const [L, E] = q.shape.slice(-2);
+  const S = k.shape[k.shape.length - 2];
+  const Ev = v.shape[v.shape.length - 1];
+  const batch = q.shape.slice(0, -2);
+  return build([...batch, L, Ev], (idx) => {
+    const b = idx.slice(0, -2);
+    const [i, c] = idx.slice(-2);
+    const scores = range(S).map((j) => {
+      let dot = 0;
+      for (let t = 0; t < E; t++) dot += at(q, [...b, i, t]) * at(k, [...b, j, t]);
+      return dot / Math.sqrt(E) + (m ? at(m, [i, j]) : causal && j > i ? -Infinity : 0);
+    });
+    // The max as the backend takes it (NaN wins), subtracted before exp as softmax does.
+    const top = scores.reduce((a, x) => (a !== a ? a : x !== x || x > a ? x : a), -Infinity);
+    const ex = scores.map((x) => Math.exp(x - top));
+    const total = ex.reduce((a, x) => a + x, 0);
+    return ex.reduce((acc, x, j) => acc + (x / total) * at(v, [...b, j, c]), 0);
+  });
+}
+
+// ---- normalization and embedding layers' functional forms (@tsgrad/layers) ----------------------
+
+/**
+ * x [N, C] or [N, C, L] with at least two values per channel, and per-channel weight and bias
+ * (or neither). Distinct x values: no channel is constant, so the variance stays well above eps
+ * for the gradchecks.
+ */
+const batchNormCases = cases(
+  fc.record({ n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 3 }), l: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }), affine: fc.boolean() }),
+  [{ distinct: true }, {}, {}],
+  ({ n, c, l, affine }, d) => {
+    const batch = n * (l ?? 1) < 2 ? 2 : n;
+    const x = d.tensor(l === undefined ? [batch, c] : [batch, c, l], 0);
+    return { inputs: affine ? [x, d.tensor([c], 1), d.tensor([c], 2)] : [x], params: NONE };
+  },
+);
+
+/**
+ * (x - mean) / sqrt(var + 1e-5) · w + b with mean and biased var over `group(idx)`'s values
+ * (Ioffe & Szegedy 2015 per channel; Wu & He 2018 per sample and channel group).
+ */
+function refNormalize(x: TensorSpec, w: TensorSpec | undefined, b: TensorSpec | undefined, group: (idx: readonly number[]) => string): Reference {
+  const members = new Map<string, number[]>();
+  build(x.shape, (idx) => {
+    const key = group(idx);
+    members.set(key, [...(members.get(key) ?? []), at(x, idx)]);
+    return 0;
+  });
+  return build(x.shape, (idx) => {
+    const vals = members.get(group(idx))!;
+    const mean = vals.reduce((s, v) => s + v, 0) / vals.length;
+    const variance = vals.reduce((s, v) => s + (v - mean) * (v - mean), 0) / vals.length;
+    const y = (at(x, idx) - mean) / Math.sqrt(variance + 1e-5);
+    return w && b ? y * w.values[idx[1]] + b.values[idx[1]] : y;
+  });
+}
+
+/** x [N, C, (L)] with C = groups · perGroup channels, per-channel weight and bias (or neither). */
+const groupNormCases = cases(
+  fc.record({
+    n: fc.integer({ min: 1, max: 2 }),
+    groups: fc.integer({ min: 1, max: 3 }),
+    perGroup: fc.integer({ min: 1, max: 2 }),
+    l: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+    affine: fc.boolean(),
+  }),
+  [{ distinct: true }, {}, {}],
+  ({ n, groups, perGroup, l, affine }, d) => {
+    const c = groups * perGroup;
+    const x = d.tensor(l === undefined ? [n, c] : [n, c, l], 0);
+    return { inputs: affine ? [x, d.tensor([c], 1), d.tensor([c], 2)] : [x], params: { groups } };
+  },
+);
+
+/**
+ * A weight [V, D] and int32 indices into its rows, with or without a padding row. The padding
+ * row, when there is one, is an extra last row that no index picks: its lookups get no gradient
+ * by design (not the derivative central differences measure), so the gradchecks run the padding
+ * path (equal, where) without looking it up; norm.test.ts checks those lookups against PyTorch.
+ */
+const embeddingCases = cases(
+  fc.record({ v: fc.integer({ min: 1, max: 5 }), dim: fc.integer({ min: 1, max: 3 }), indexShape: shapeArb({ maxRank: 2, maxDim: 3 }), padded: fc.boolean() }),
+  [{}, INDEX_POOL],
+  ({ v, dim, indexShape, padded }, d) => ({
+    inputs: [d.tensor([padded ? v + 1 : v, dim], 0), d.indices(indexShape, v, 1)],
+    params: { paddingIdx: padded ? v : null },
+  }),
+);
+
+// ---- indexing, sorting, einsum (issue 10) -------------------------------------------------------
+
+/** An index shape for x's `shape`: at most x's size off the axis, `along` entries along it. */
+const alongShape = (shape: readonly number[], axis: number, shrink: readonly number[], along: number) =>
+  shape.map((n, i) => (i === axis ? along : 1 + (shrink[i] % n)));
+
+const alongStructure = fc.record({
+  xa: shapeAndAxis({ maxSize: 12 }),
+  shrink: fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
+  along: fc.integer({ min: 1, max: 3 }),
+});
+
+/** x and an int32 index of x's rank (torch.gather's contract). */
+const gatherAlongCases = cases(alongStructure, [{}, INDEX_POOL], ({ xa: { shape, axis }, shrink, along }, d) => ({
+  inputs: [d.tensor(shape, 0), d.indices(alongShape(shape, axis, shrink, along), shape[axis], 1)],
+  params: { axis },
+}));
+
+/** x, an index of x's rank (repeats allowed) and src of the index's shape (torch.scatter's contract). */
+const scatterCases = cases(alongStructure, [{}, {}, INDEX_POOL], ({ xa: { shape, axis }, shrink, along }, d) => {
+  const s = alongShape(shape, axis, shrink, along);
+  return { inputs: [d.tensor(shape, 0), d.indices(s, shape[axis], 2), d.tensor(s, 1)], params: { axis } };
+});
+
+/** The position in x each entry of index points at: its own coordinates, the axis's replaced by the index. */
+const pointed = (idx: TensorSpec, axis: number, pos: readonly number[]) => pos.map((v, i) => (i === axis ? at(idx, pos) : v));
+
+/** x with src written (or added) where index points, in index's row-major order: the last write wins. */
+function refScatter([x, idx, src]: readonly TensorSpec[], axis: number, add: boolean): Reference {
+  const out = { shape: [...x.shape], values: [...x.values] };
+  const strides = x.shape.map((_, i) => sizeOfShape(x.shape.slice(i + 1)));
+  build(idx.shape, (pos) => {
+    const flat = pointed(idx, axis, pos).reduce((s, v, i) => s + v * strides[i], 0);
+    out.values[flat] = add ? out.values[flat] + at(src, pos) : at(src, pos);
+    return 0;
+  });
+  return out;
+}
+
+/** x [.., n, ..], m indices in [0, n) along the axis, source of x's shape with m there. */
+const indexAddCases = cases(fc.record({ xa: shapeAndAxis({ maxSize: 12 }), m: fc.integer({ min: 1, max: 3 }) }), [{}, {}, INDEX_POOL], ({ xa: { shape, axis }, m }, d) => ({
+  inputs: [d.tensor(shape, 0), d.indices([m], shape[axis], 2), d.tensor(shape.map((n, i) => (i === axis ? m : n)), 1)],
+  params: { axis },
+}));
+
+/** Stable order of a line: NaN above every number (PyTorch's sort). */
+const sortedPositions = (line: readonly number[], descending: boolean) =>
+  line
+    .map((v, k) => k)
+    .sort((a, b) => {
+      const va = line[a];
+      const vb = line[b];
+      const key = (v: number) => (v !== v ? 1 : 0);
+      const c = key(va) - key(vb) || (va < vb ? -1 : va > vb ? 1 : 0);
+      return (descending ? -c : c) || a - b;
+    });
+
+/** Distinct values: sort, topk and max are differentiable away from ties. */
+const sortCases = cases(fc.record({ sa: shapeAndAxis(), descending: fc.boolean(), kSeed: fc.nat() }), [{ distinct: true }], ({ sa: { shape, axis }, descending, kSeed }, d) => ({
+  inputs: [d.tensor(shape)],
+  params: { axis, descending, k: 1 + (kSeed % shape[axis]) },
+}));
+
+/** Each output element from x's line along `axis` through it: out[..k..] = f(line, k); the axis has `n` entries. */
+const linesTo = (x: TensorSpec, axis: number, n: number, f: (line: number[], k: number) => number): Reference =>
+  build(x.shape.map((d, i) => (i === axis ? n : d)), (idx) => f(lineAt(x, idx, axis), idx[axis]));
+
+type EinsumCase = { equation: string; reference: string; letters: string };
+/** Equations with their letters; '...' stands for one dimension, named z in the reference equation. */
+const EINSUMS: readonly EinsumCase[] = [
+  { equation: 'ij,jk->ik', reference: 'ij,jk->ik', letters: 'ijk' },
+  { equation: 'bij,bjk->bik', reference: 'bij,bjk->bik', letters: 'bijk' },
+  { equation: 'ii->i', reference: 'ii->i', letters: 'i' },
+  { equation: 'ij->', reference: 'ij->', letters: 'ij' },
+  { equation: 'i,j', reference: 'i,j->ij', letters: 'ij' },
+  { equation: '...ij,...jk', reference: 'zij,zjk->zik', letters: 'zijk' },
+  { equation: 'ijk,jil->kl', reference: 'ijk,jil->kl', letters: 'ijkl' },
+  { equation: 'iij,j->ji', reference: 'iij,j->ji', letters: 'ij' },
+];
+
+const einsumCases = cases(
+  fc.record({ which: fc.nat({ max: EINSUMS.length - 1 }), sizes: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 5, maxLength: 5 }) }),
+  [{}, {}, {}],
+  ({ which, sizes }, d) => {
+    const e = EINSUMS[which];
+    const size = (l: string) => sizes[e.letters.indexOf(l)];
+    const terms = e.reference.split('->')[0].split(',');
+    return { inputs: terms.map((t, k) => d.tensor([...t].map(size), k)), params: { equation: e.equation, reference: e.reference } };
+  },
+);
+
+/** The sum over every assignment of the letters not in the output, of the product of the operands. */
+function refEinsum(xs: readonly TensorSpec[], equation: string): Reference {
+  const [lhs, rhs] = equation.split('->');
+  const terms = lhs.split(',');
+  const size = new Map<string, number>();
+  terms.forEach((t, k) => [...t].forEach((l, i) => size.set(l, xs[k].shape[i])));
+  const out = [...rhs];
+  const inner = [...size.keys()].filter((l) => !out.includes(l));
+  const innerShape = inner.map((l) => size.get(l)!);
+  return build(out.map((l) => size.get(l)!), (o) => {
+    let total = 0;
+    build(innerShape, (s) => {
+      const value = (l: string) => (out.includes(l) ? o[out.indexOf(l)] : s[inner.indexOf(l)]);
+      total += terms.reduce((p, t, k) => p * at(xs[k], [...t].map(value)), 1);
+      return 0;
+    });
+    return total;
+  });
+}
+
+/** Python subscripts for x: per axis an integer (negative too) or a slice start:stop:step. */
+const indexCases = cases(
+  fc.record({ shape: shapeArb({ minRank: 1 }), picks: fc.array(fc.tuple(fc.boolean(), fc.integer({ min: -5, max: 5 }), fc.integer({ min: -5, max: 5 }), fc.integer({ min: 1, max: 3 }), fc.boolean()), { minLength: 3, maxLength: 3 }) }),
+  [{}],
+  ({ shape, picks }, d) => {
+    const items = shape.map((n, i) => {
+      const [single, a, b, step, open] = picks[i];
+      if (single) return String(((a % n) + n) % n - (a < 0 ? n : 0));
+      return `${a}:${open ? '' : b}:${step}`;
+    });
+    return { inputs: [d.tensor(shape)], params: { items: items.join(', ') } };
+  },
+);
+
+/** What Python's x[items] picks, per axis: the positions, and whether the axis stays. */
+function refIndex(x: TensorSpec, items: string): Reference {
+  const per = items.split(',').map((s, d) => {
+    const n = x.shape[d];
+    if (!s.includes(':')) return { keep: false, pos: [((Number(s) % n) + n) % n] };
+    const [a, b, c] = s.split(':');
+    const step = Number(c);
+    const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+    const start = clamp(Number(a));
+    const stop = b.trim() === '' ? n : clamp(Number(b));
+    const pos: number[] = [];
+    for (let k = start; k < stop; k += step) pos.push(k);
+    return { keep: true, pos };
+  });
+  const full = build(per.map((p) => p.pos.length), (o) => at(x, o.map((k, d) => per[d].pos[k])));
+  return { shape: per.flatMap((p) => (p.keep ? [p.pos.length] : [])), values: full.values };
+}
+
 /**
  * Every public op of core, listed once: what drives the property tests, the conformance suite
  * and the gradcheck command. Domains and kinks are handled by each op's input arbitrary.
@@ -583,10 +1000,10 @@ export const catalogue: readonly OpEntry[] = [
       }),
   }),
   entry<{ axis: number }>({
-    name: 'gather',
+    name: 'indexSelect',
     primitives: ['gather'],
     cases: gatherCases,
-    fn: ({ axis }) => (x, idx) => gather(x, idx, axis),
+    fn: ({ axis }) => (x, idx) => indexSelect(x, idx, axis),
     reference: ([x, idx], { axis }) => {
       const shape = [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)];
       const r = idx.shape.length;
@@ -709,6 +1126,159 @@ export const catalogue: readonly OpEntry[] = [
     fn: ({ diagonal }) => (x) => x.triu(diagonal),
     reference: ([x], { diagonal }) => build(x.shape, (idx) => (idx[idx.length - 1] - idx[idx.length - 2] >= diagonal ? at(x, idx) : 0)),
   }),
+  // The functional forms of @tsgrad/layers' sequence layers: composites checked on every backend.
+  entry<{ normalizedShape: number[] }>({
+    name: 'layerNorm',
+    primitives: ['sum', 'div', 'sub', 'mul', 'add', 'sqrt'],
+    cases: layerNormCases,
+    fn: ({ normalizedShape }) => (x, w, b) => layerNorm(x, normalizedShape, w ?? null, b ?? null),
+    reference: ([x, w, b], { normalizedShape }) => refLayerNorm(x, w, b, normalizedShape),
+  }),
+  entry<{ mask: AttentionMaskKind }>({
+    name: 'scaledDotProductAttention',
+    primitives: ['matmul', 'mul', 'add', 'max', 'sub', 'exp', 'sum', 'div'],
+    cases: attentionCases,
+    fn: ({ mask }) => (q, k, v, m) => scaledDotProductAttention(q, k, v, { attnMask: m ?? null, isCausal: mask === 'causal' }),
+    reference: ([q, k, v, m], { mask }) => refAttention(q, k, v, m, mask === 'causal'),
+  }),
+  // Convolution and pooling (core's ops/conv.ts): composites of pad, gather (im2col), matmul, argmax.
+  entry<Conv2dParams>({
+    name: 'conv2d',
+    primitives: ['pad', 'gather', 'matmul', 'add'],
+    cases: conv2dCases,
+    fn: (p) => (x, w, b) => conv2d(x, w, b, p),
+    reference: ([x, w, b], p) => refConv2d(x, w, b, p),
+  }),
+  entry<Pool2dParams>({
+    name: 'maxPool2d',
+    primitives: ['pad', 'gather', 'argmax', 'add'],
+    // Distinct values: no tie inside a window, where central differences would split the gradient.
+    cases: pool2dCases(true, true),
+    fn: ({ kernelSize, stride, padding, dilation, ceilMode }) => (x) => maxPool2d(x, kernelSize, { stride, padding, dilation, ceilMode }),
+    // The first maximum in row-major order, a NaN counting as the largest (argmax's rule).
+    reference: ([x], p) =>
+      poolWindows(x, p, -Infinity, (_, values) => {
+        let best = values[0];
+        for (let k = 1; k < values.length && best === best; k++) if (values[k] > best || values[k] !== values[k]) best = values[k];
+        return best;
+      }),
+  }),
+  entry<Pool2dParams>({
+    name: 'avgPool2d',
+    primitives: ['pad', 'gather', 'sum', 'div'],
+    cases: pool2dCases(false, false),
+    fn: ({ kernelSize, stride, padding, ceilMode, countIncludePad }) => (x) => avgPool2d(x, kernelSize, { stride, padding, ceilMode, countIncludePad }),
+    reference: ([x], p) =>
+      poolWindows(x, p, 0, (_, values, { pool, valid }) => values.reduce((a, v) => a + v, 0) / (p.countIncludePad ? pool : valid === 0 ? 1 : valid)),
+  }),
+  // The normalization and embedding layers' functional forms (@tsgrad/layers/src/norm.ts, embedding.ts).
+  entry({
+    name: 'batchNorm',
+    primitives: ['sum', 'div', 'sub', 'mul', 'add', 'sqrt'],
+    cases: batchNormCases,
+    // Training mode: the batch's statistics (the path with a gradient through mean and variance).
+    fn: () => (x, w, b) => batchNorm(x, null, null, w ?? null, b ?? null, { training: true }),
+    reference: ([x, w, b]) => refNormalize(x, w, b, (idx) => String(idx[1])),
+  }),
+  entry<{ groups: number }>({
+    name: 'groupNorm',
+    primitives: ['sum', 'div', 'sub', 'mul', 'add', 'sqrt'],
+    cases: groupNormCases,
+    fn: ({ groups }) => (x, w, b) => groupNorm(x, groups, w ?? null, b ?? null),
+    reference: ([x, w, b], { groups }) => refNormalize(x, w, b, (idx) => `${idx[0]}:${Math.floor(idx[1] / (x.shape[1] / groups))}`),
+  }),
+  entry<{ paddingIdx: number | null }>({
+    name: 'embedding',
+    primitives: ['gather', 'equal', 'where'],
+    cases: embeddingCases,
+    fn: ({ paddingIdx }) => (w, idx) => embedding(idx, w, { paddingIdx }),
+    reference: ([w, idx]) => build([...idx.shape, w.shape[1]], (o) => at(w, [idx.values[o.slice(0, -1).reduce((f, v, i) => f * idx.shape[i] + v, 0)], o[o.length - 1]])),
+  }),
+  // Indexing, sorting and einsum (issue 10): composites of gather/scatterAdd/argsort/matmul.
+  entry<{ axis: number }>({
+    name: 'gather',
+    primitives: ['mul', 'add', 'gather'],
+    cases: gatherAlongCases,
+    fn: ({ axis }) => (x, idx) => x.gather(axis, idx),
+    reference: ([x, idx], { axis }) => build(idx.shape, (pos) => at(x, pointed(idx, axis, pos))),
+  }),
+  entry<{ axis: number }>({
+    name: 'scatter',
+    primitives: ['argsort', 'gather', 'scatterAdd', 'notEqual', 'greater', 'where'],
+    cases: scatterCases,
+    fn: ({ axis }) => (x, idx, src) => x.scatter(axis, idx, src),
+    reference: (inputs, { axis }) => refScatter(inputs, axis, false),
+  }),
+  entry<{ axis: number }>({
+    name: 'scatterAdd (torch.scatter_add)',
+    primitives: ['scatterAdd', 'add'],
+    cases: scatterCases,
+    fn: ({ axis }) => (x, idx, src) => x.scatterAdd(axis, idx, src),
+    reference: (inputs, { axis }) => refScatter(inputs, axis, true),
+  }),
+  entry<{ axis: number }>({
+    name: 'indexAdd',
+    primitives: ['scatterAdd', 'add'],
+    cases: indexAddCases,
+    fn: ({ axis }) => (x, idx, src) => x.indexAdd(axis, idx, src),
+    reference: ([x, idx, src], { axis }) => {
+      const out = { shape: [...x.shape], values: [...x.values] };
+      const strides = x.shape.map((_, i) => sizeOfShape(x.shape.slice(i + 1)));
+      build(src.shape, (pos) => {
+        const target = pos.map((v, i) => (i === axis ? idx.values[v] : v));
+        out.values[target.reduce((s, v, i) => s + v * strides[i], 0)] += at(src, pos);
+        return 0;
+      });
+      return out;
+    },
+  }),
+  entry<{ axis: number; descending: boolean; k: number }>({
+    name: 'sort',
+    primitives: ['argsort', 'gather'],
+    cases: sortCases,
+    fn: ({ axis, descending }) => (x) => x.sort(axis, descending).values,
+    reference: ([x], { axis, descending }) => mapLines(x, axis, (line, k) => line[sortedPositions(line, descending)[k]]),
+  }),
+  entry<{ axis: number; descending: boolean; k: number }>({
+    name: 'topk',
+    primitives: ['argsort', 'slice', 'gather'],
+    cases: sortCases,
+    // descending picks largest (true) or smallest (false).
+    fn: ({ axis, descending, k }) => (x) => x.topk(k, axis, descending).values,
+    reference: ([x], { axis, descending, k }) => linesTo(x, axis, k, (line, j) => line[sortedPositions(line, descending)[j]]),
+  }),
+  entry<{ axis: number; keepDims: boolean }>({
+    name: 'max (values and indices over one axis)',
+    primitives: ['argmax', 'gather'],
+    cases: argmaxCases,
+    fn: ({ axis, keepDims }) => (x) => x.max(axis, keepDims).values,
+    reference: ([x], { axis, keepDims }) => {
+      // The first NaN if any (NaN counts as largest), else the largest.
+      const r = linesTo(x, axis, 1, (line) => line[sortedPositions(line, true)[0]]);
+      return keepDims ? r : { shape: r.shape.filter((_, i) => i !== axis), values: r.values };
+    },
+  }),
+  entry<{ axis: number }>({
+    name: 'cumprod',
+    primitives: ['slice', 'pad', 'mul'],
+    cases: axisCases(),
+    fn: ({ axis }) => (x) => x.cumprod(axis),
+    reference: ([x], { axis }) => mapLines(x, axis, (line, k) => line.slice(0, k + 1).reduce((a, v) => a * v, 1)),
+  }),
+  entry<{ equation: string; reference: string }>({
+    name: 'einsum',
+    primitives: ['gather', 'sum', 'permute', 'matmul'],
+    cases: einsumCases,
+    fn: ({ equation }) => (...xs) => einsum(equation, ...xs),
+    reference: (xs, { reference }) => refEinsum(xs, reference),
+  }),
+  entry<{ items: string }>({
+    name: 'index',
+    primitives: ['slice', 'gather'],
+    cases: indexCases,
+    fn: ({ items }) => (x) => x.index(items),
+    reference: ([x], { items }) => refIndex(x, items),
+  }),
   // Not differentiable: checked forward only.
   unaryEntry('sign', {}, (v) => Math.sign(v), false),
   unaryEntry('floor', {}, Math.floor, false),
@@ -759,6 +1329,18 @@ export const catalogue: readonly OpEntry[] = [
       });
       return keepDims ? out : { shape: kept.filter((_, i) => i !== axis), values: out.values };
     },
+  }),
+  entry<{ axis: number; descending: boolean; k: number }>({
+    name: 'argsort',
+    differentiable: false,
+    primitives: ['argsort'],
+    // Not distinct: the edge values add ties, NaN and infinities, whose order every backend must keep.
+    cases: cases(fc.record({ sa: shapeAndAxis(), descending: fc.boolean() }), [{}], ({ sa: { shape, axis }, descending }, d) => ({
+      inputs: [d.tensor(shape)],
+      params: { axis, descending, k: 0 },
+    })),
+    fn: ({ axis, descending }) => (x) => x.argsort(axis, descending),
+    reference: ([x], { axis, descending }) => mapLines(x, axis, (line, k) => sortedPositions(line, descending)[k]),
   }),
 ];
 

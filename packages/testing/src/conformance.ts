@@ -12,7 +12,11 @@ import {
   tidy,
   TsgradError,
   typedArrayFor,
+  STORAGE_DTYPES,
   type DType,
+  type DTypeArrays,
+  type StorageArray,
+  type StorageDType,
   type TypedArray,
 } from '@tsgrad/core';
 import { createCpuBackend } from '@tsgrad/backend-cpu';
@@ -280,7 +284,23 @@ export function conformanceChecks(name: string, options: ConformanceOptions = {}
       });
     });
     add(errors, 'dtype mismatch', () => {
-      tidy(() => expectError(() => make([2]).mul(make([2], 'int32')), DTypeError, 'mul'));
+      // Elementwise ops promote (float + int32 is float, as torch.result_type); matmul does not (PyTorch neither).
+      tidy(() => expectError(() => make([2, 2]).matmul(make([2, 2], 'int32')), DTypeError, 'matmul'));
+    });
+    add([dtype, 'type promotion'], 'float with int32 and with a fractional number', async () => {
+      // torch.result_type: float * int32 is the float dtype; int32 + 0.5 is float32, the default float.
+      const x = make([3]);
+      const i = make([3], 'int32');
+      const y = x.mul(i);
+      const z = i.add(0.5);
+      try {
+        expectEqual(y.dtype, dtype, 'dtype of float * int32');
+        expectEqual(JSON.stringify(Array.from(await y.data())), JSON.stringify([0, 1, 4]), 'values of float * int32');
+        expectEqual(z.dtype, 'float32', 'dtype of int32 + 0.5');
+        expectEqual(JSON.stringify(Array.from(await z.data())), JSON.stringify([0.5, 1.5, 2.5]), 'values of int32 + 0.5');
+      } finally {
+        for (const t of [x, i, y, z]) t.dispose();
+      }
     });
     add(errors, 'a disposed tensor', () => {
       tidy(() => {
@@ -293,12 +313,12 @@ export function conformanceChecks(name: string, options: ConformanceOptions = {}
     add(errors, 'gather out of range', () => {
       tidy(() => {
         const idx = toTensor({ shape: [2], values: [0, 3], dtype: 'int32' }, dtype, name);
-        expectError(() => make([3, 2]).gather(idx, 0).dataSync(), TsgradError, 'gather');
+        expectError(() => make([3, 2]).indexSelect(idx, 0).dataSync(), TsgradError, 'gather');
       });
     });
   }
 
-  const samples: Record<DType, number[]> = {
+  const samples: Record<'float32' | 'float64' | 'int32' | 'bool', number[]> = {
     float32: [0, -0, 1.5, -2.25, 3.4028234663852886e38, 1.401298464324817e-45, Infinity, -Infinity, NaN],
     float64: [0, -0, 1.5, -2.25, Number.MAX_VALUE, Number.MIN_VALUE, 0.1, Infinity, -Infinity, NaN],
     int32: [0, 1, -1, 2147483647, -2147483648, 12345],
@@ -336,6 +356,56 @@ export function conformanceChecks(name: string, options: ConformanceOptions = {}
       grid.dispose();
       expectEqual(memory(name), before, 'memory() after disposing');
     }, d === 'float64' && !floatDTypes.includes('float64'));
+  }
+
+  // The storage dtypes: a backend keeps them bit for bit (cpu, wasm) or refuses them with a
+  // DTypeError naming the dtype (TensorFlow.js); either way no value changes silently. Samples:
+  // int64 beyond 2^53 and at both ends; float16/bfloat16 ±0, 1, the smallest subnormal, the
+  // largest finite, ±Infinity and the quiet NaN.
+  const storageSamples: { readonly [D in StorageDType]: DTypeArrays[D] } = {
+    int64: BigInt64Array.from([0n, 1n, -1n, 2n ** 53n + 1n, -(2n ** 63n), 2n ** 63n - 1n]),
+    float16: Uint16Array.from([0x0000, 0x8000, 0x3c00, 0x0001, 0x7bff, 0x7c00, 0xfc00, 0x7e00]),
+    bfloat16: Uint16Array.from([0x0000, 0x8000, 0x3f80, 0x0001, 0x7f7f, 0x7f80, 0xff80, 0x7fc0]),
+  };
+  const sameRaw = (a: StorageArray, b: StorageArray) => a.length === b.length && Array.prototype.every.call(a, (v: unknown, i: number) => v === b[i]);
+  const showRaw = (a: StorageArray) => `[${Array.prototype.map.call(a, String).join(', ')}]`;
+  for (const d of STORAGE_DTYPES) {
+    add(['storage round trip of every dtype'], d, async () => {
+      const expected = storageSamples[d];
+      const before = memory(name);
+      let t: Tensor;
+      try {
+        t = Tensor.fromValues(expected.slice(), [expected.length], d, getBackend(name));
+      } catch (e) {
+        if (!(e instanceof DTypeError) || !e.message.includes(d)) fail(`fromValues(${d}) threw ${String(e)}; a backend that cannot store ${d} must refuse it with a DTypeError naming it`);
+        expectEqual(memory(name), before, `memory() after refusing ${d}`);
+        return;
+      }
+      const parts: Tensor[] = [t];
+      try {
+        const raw = await t.rawData();
+        if (!sameRaw(raw, expected)) fail(`rawData(): ${showRaw(raw)}, expected ${showRaw(expected)}`);
+        // Moved (a slice) and cast both ways, against the CPU reference's conversions.
+        const ref = Tensor.fromValues(expected.slice(), [expected.length], d, getBackend(REFERENCE));
+        parts.push(ref);
+        const sliced = t.slice([1], [3]);
+        const wide = t.cast('float32');
+        const back = wide.cast(d);
+        parts.push(sliced, wide, back);
+        if (!sameRaw(await sliced.rawData(), expected.slice(1, 4))) fail(`slice: ${showRaw(await sliced.rawData())}, expected ${showRaw(expected.slice(1, 4))}`);
+        const refWide = ref.cast('float32');
+        parts.push(refWide);
+        const got = await wide.data();
+        const want = await refWide.data();
+        if (!sameValues(got, want)) fail(`cast to float32: ${show(got)}, expected ${show(want)}`);
+        const refBack = refWide.cast(d);
+        parts.push(refBack);
+        if (!sameRaw(await back.rawData(), await refBack.rawData())) fail(`cast back to ${d}: ${showRaw(await back.rawData())}, expected ${showRaw(await refBack.rawData())}`);
+      } finally {
+        for (const p of parts) p.dispose();
+      }
+      expectEqual(memory(name), before, 'memory() after disposing');
+    });
   }
   return checks;
 }

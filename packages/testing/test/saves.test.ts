@@ -34,11 +34,11 @@ function nodesOf(root: Tensor): [Tensor, GraphNode][] {
 
 describe('declared saves', () => {
   const covered = new Set<OpName>();
-  for (const entry of catalogue.filter((e) => e.differentiable)) {
+  for (const entry of catalogue) {
     it(`${entry.name}: its rules read only what they declare`, () => {
       for (const instance of fc.sample(entry.arb, { seed: 7, numRuns: 3 })) {
         tidy(() => {
-          const inputs = materialize(instance).map((t) => (t.dtype.startsWith('float') ? t.requiresGrad_() : t));
+          const inputs = materialize(instance).map((t) => (t.dtype === 'float32' || t.dtype === 'float64' ? t.requiresGrad_() : t));
           const y = enableGrad(() => instance.fn(...inputs));
           for (const [out, node] of nodesOf(y)) {
             const def = opTable()[node.op];

@@ -8,6 +8,7 @@ import CollapseDemo from '../../components/CollapseDemo.vue';
 import GradientFlow from '../../components/GradientFlow.vue';
 import GraphDemo from '../../components/GraphDemo.vue';
 import HardCases from '../../components/HardCases.vue';
+import MnistDemo from '../../components/MnistDemo.vue';
 import NeuronDemo from '../../components/NeuronDemo.vue';
 import PlotDemo from '../../components/PlotDemo.vue';
 import PracticeProgram from '../../components/PracticeProgram.vue';
@@ -16,7 +17,7 @@ import ShapesDemo from '../../components/ShapesDemo.vue';
 export default {
   extends: DefaultTheme,
   enhanceApp({ app }) {
-    for (const [name, component] of Object.entries({ ActivationTable, BackpropDemo, CollapseDemo, GradientFlow, GraphDemo, HardCases, NeuronDemo, PlotDemo, PracticeProgram, ShapesDemo })) {
+    for (const [name, component] of Object.entries({ ActivationTable, BackpropDemo, CollapseDemo, GradientFlow, GraphDemo, HardCases, MnistDemo, NeuronDemo, PlotDemo, PracticeProgram, ShapesDemo })) {
       app.component(name, component);
     }
   },

@@ -11,6 +11,7 @@ import { binaryDefs } from '../ops/binary.js';
 import { reduceDefs } from '../ops/reduce.js';
 import { movementDefs } from '../ops/movement.js';
 import { linalgDefs } from '../ops/linalg.js';
+import { checkStorageDTypes, STORAGE_DTYPE_OPS } from '../ops/dtype-support.js';
 import type { Saves } from './saves.js';
 
 /** Every op the engine records: the backend primitives plus core-only views. */
@@ -137,6 +138,7 @@ export function apply<K extends OpName>(name: K, inputs: readonly Tensor[], para
     }
     if (t.requiresGrad) needsGrad = true;
   }
+  checkStorageDTypes(name, inputs, STORAGE_DTYPE_OPS[name]);
   const out = def.infer(inputs, params);
   let storage: Storage;
   if (def.forward) storage = def.forward(inputs, params, out);
@@ -257,13 +259,25 @@ export function computeGrads(roots: readonly Tensor[], seeds: readonly Tensor[],
     letGo(prev);
     if (!uses.has(g) && free && !callerOwned.has(g)) g.dispose();
   };
+  const hooked = (t: Tensor, g: Tensor): Tensor => {
+    const h = t.runGradHooks(g);
+    if (h === g) return g;
+    // A view of the hook's tensor: freeing intermediate gradients must never free a tensor the caller holds.
+    const own = options.createGraph ? h.reshape([...h.shape]) : h.detach();
+    grads.set(t, own);
+    hold(own);
+    letGo(g);
+    return own;
+  };
   const needed = (t: Tensor) => t.node === null || t.retainsGrad || stop?.has(t) === true;
   const run = () => {
     for (let i = 0; i < roots.length; i++) accumulate(roots[i], seeds[i]);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       const node = t.node;
-      const g = grads.get(t);
+      let g = grads.get(t);
+      // The gradient is complete when the sweep reaches t: registerHook()'s hooks may replace it.
+      if (g && t.hasGradHooks) g = hooked(t, g);
       if (!node || !g || stop?.has(t)) continue;
       checkVersions(t, node);
       const rule = opTable()[node.op].vjp as VjpRule<OpName>;

@@ -1,4 +1,4 @@
-import { typedArrayFor } from '../dtype.js';
+import { filledArray } from '../convert.js';
 import { AutogradError, ValueError } from '../errors.js';
 import { fmt } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -69,7 +69,7 @@ function valueAndGradOf<A extends Tensor[], O extends FunctionalGradOptions = {}
         `${api}: the function must return a one-element tensor, got ${value instanceof Tensor ? `shape ${fmt(value.shape)}` : typeof value}; reduce it with .sum() or .mean().`,
       );
     }
-    const seed = Tensor.fromValues(typedArrayFor(value.dtype, 1).fill(1), value.shape, value.dtype, value.backend);
+    const seed = Tensor.fromValues(filledArray(value.dtype, 1, 1), value.shape, value.dtype, value.backend);
     const grads = value.requiresGrad ? computeGrads([value], [seed], { createGraph, wrt }) : new Map<Tensor, Tensor>();
     const out = wrt.map((v) => grads.get(v) ?? zerosLike(v));
     return [value, (typeof argnums === 'number' ? out[0] : out) as GradOf<O>];

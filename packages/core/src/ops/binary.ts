@@ -2,11 +2,11 @@ import { apply, type OpDef } from '../autograd/engine.js';
 import { SAVES_NOTHING, savesInputs } from '../autograd/saves.js';
 import { broadcastShapes, fmt } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { isFloat } from '../dtype.js';
+import { DEFAULT_FLOAT, isFloatingPoint, type DType } from '../dtype.js';
 import { tidy } from '../memory.js';
-import { disposedInput } from '../autograd/engine.js';
 import { ValueError, DTypeError } from '../errors.js';
 import { operands, out, sameDType, sumToShape, requireFloat } from './util.js';
+import { checkStorageDTypes } from './dtype-support.js';
 
 /** Elementwise ops of two inputs with NumPy broadcasting, comparisons and where. */
 type ArithName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
@@ -86,7 +86,16 @@ function powExponentFactor(a: Tensor, b: Tensor, y: Tensor): Tensor {
 }
 
 const EMPTY = {};
-const binary = (name: ArithName | CompareName) => (a: TensorLike, b: TensorLike) => apply(name, operands(name, a, b), EMPTY);
+/**
+ * The binary ops take operands of any two dtypes and numbers: both are converted to their common
+ * dtype first (PyTorch's type promotion, dtype.ts's resultType), so float32 + int32 is float32
+ * and int32 + 2.5 is float32. Comparisons return bool and compare in that dtype, float16 and
+ * bfloat16 in float32 (exact).
+ */
+const binary = (name: ArithName) => (a: TensorLike, b: TensorLike) => apply(name, operands(name, a, b), EMPTY);
+const comparison = (name: CompareName) => (a: TensorLike, b: TensorLike) => apply(name, operands(name, a, b, compareIn), EMPTY);
+/** Comparisons of float16/bfloat16 run in float32, which holds both exactly. */
+const compareIn = (d: DType): DType => (d === 'float16' || d === 'bfloat16' ? 'float32' : d);
 
 export const add = binary('add');
 export const sub = binary('sub');
@@ -94,32 +103,25 @@ export const mul = binary('mul');
 export const pow = binary('pow');
 export const maximum = binary('maximum');
 export const minimum = binary('minimum');
-export const equal = binary('equal');
-export const notEqual = binary('notEqual');
-export const less = binary('less');
-export const lessEqual = binary('lessEqual');
-export const greater = binary('greater');
-export const greaterEqual = binary('greaterEqual');
+export const equal = comparison('equal');
+export const notEqual = comparison('notEqual');
+export const less = comparison('less');
+export const lessEqual = comparison('lessEqual');
+export const greater = comparison('greater');
+export const greaterEqual = comparison('greaterEqual');
 
 /**
- * True division a / b with broadcasting, as PyTorch's torch.div: int32 and bool operands are
- * cast to a float dtype first (the other operand's float dtype, float32 otherwise), so int32
+ * True division a / b with broadcasting, as PyTorch's torch.div: the operands' common dtype
+ * (type promotion), and float32 (the default float) when that is an integer or bool, so int32
  * [-7, 7, -1] / [2, 2, 3] is float32 [-3.5, 3.5, -0.333...] and x / 0 is ±Infinity (NaN for
  * 0 / 0), never a truncated integer. For the integer quotient use floorDivide.
- * @throws DTypeError when two float dtypes differ; ShapeError when the shapes do not broadcast.
+ * @throws ShapeError when the shapes do not broadcast; DTypeError for float16/bfloat16 operands
+ *   (storage dtypes: cast them to float32 first).
  */
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  const [ta, tb] = operands('div', toFloat('div', a, b, 0), toFloat('div', b, a, 1));
-  return apply('div', [ta, tb], EMPTY);
+  return apply('div', operands('div', a, b, trueDivisionIn), EMPTY);
 }
-
-/** `v` cast to a float dtype (`other`'s when it is float) when it is an int or bool tensor. */
-function toFloat(op: string, v: TensorLike, other: TensorLike, index: number): TensorLike {
-  if (!(v instanceof Tensor) || isFloat(v.dtype)) return v;
-  if (v.isDisposed) throw disposedInput(op, index, v);
-  const target = other instanceof Tensor && isFloat(other.dtype) ? other.dtype : 'float32';
-  return v.cast(target);
-}
+const trueDivisionIn = (d: DType): DType => (isFloatingPoint(d) ? d : DEFAULT_FLOAT);
 
 /**
  * Floor division: the largest integer <= a / b, elementwise with broadcasting (PyTorch's
@@ -127,17 +129,17 @@ function toFloat(op: string, v: TensorLike, other: TensorLike, index: number): T
  * give an exact int32 result (-7 // 2 = -4); float inputs give floor(a / b) as a float
  * (TensorFlow's floordiv: the quotient is rounded before the floor), with ±Infinity or NaN for a
  * zero divisor. Its gradient is zero almost everywhere.
+ * Operands of two dtypes are promoted first (float32 with int32 is float32).
  * @throws ValueError for an integer division by zero (PyTorch raises ZeroDivisionError);
- *   DTypeError for bool or differing dtypes.
+ *   DTypeError for bool, int64, float16 or bfloat16 (cast them first).
  */
 export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
   const [ta, tb] = operands('floorDivide', a, b);
-  if (ta.isDisposed) throw disposedInput('floorDivide', 0, ta);
-  if (tb.isDisposed) throw disposedInput('floorDivide', 1, tb);
-  const dtype = sameDType('floorDivide', ta, tb);
+  checkStorageDTypes('floorDivide', [ta, tb]);
+  const dtype = ta.dtype;
   if (dtype === 'bool') throw new DTypeError('floorDivide: bool tensors cannot be divided; cast them with .cast("int32") first.');
   broadcastShapes('floorDivide', ta.shape, tb.shape);
-  if (isFloat(dtype)) return div(ta, tb).floor();
+  if (isFloatingPoint(dtype)) return div(ta, tb).floor();
   return tidy(() => {
     const zeros = tb.eq(0).cast('int32').sum().item();
     if (zeros > 0) {
@@ -195,6 +197,6 @@ function clampSide(x: Tensor, bound: TensorLike, lower: boolean): Tensor {
   const inside = lower ? tx.ge(tb) : tx.le(tb);
   const beyond = lower ? tx.lt(tb) : tx.gt(tb);
   // Integers have no NaN: beyond is then exactly "not inside".
-  if (!isFloat(tx.dtype)) return where(inside, tx, tb);
+  if (!isFloatingPoint(tx.dtype)) return where(inside, tx, tb);
   return where(inside, tx, where(beyond, tb, NaN));
 }

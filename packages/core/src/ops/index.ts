@@ -9,3 +9,7 @@ export * from './reduce.js';
 export * from './movement.js';
 export * from './linalg.js';
 export * from './nn.js';
+export * from './indexing.js';
+export * from './sorting.js';
+export * from './einsum.js';
+export * from './conv.js';

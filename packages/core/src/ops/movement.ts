@@ -261,11 +261,6 @@ export function indexSelect(x: Tensor, indices: Tensor | readonly number[], axis
   return selectSlices('indexSelect', x, indices, axis);
 }
 
-/** Picks slices along `axis` by index (TensorFlow's gather, PyTorch's index_select for 1-D indices). */
-export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
-  return selectSlices('gather', x, indices, axis);
-}
-
 function selectSlices(op: string, x: Tensor, indices: Tensor | readonly number[], axis: number): Tensor {
   assertTensor(op, 'x', x);
   const a = normalizeAxis(op, axis, x.rank);
@@ -279,6 +274,12 @@ function selectSlices(op: string, x: Tensor, indices: Tensor | readonly number[]
     assertIntList(op, 'indices', indices);
     const values = new Int32Array(indices.length);
     for (let i = 0; i < indices.length; i++) values[i] = fitValue(op, indices[i], 'int32', `index ${indices[i]} at position ${i}`);
+    // Listed indices are on the host already: check them here, so the error names this op.
+    const n = x.shape[a];
+    const bad = values.findIndex((v) => v < 0 || v >= n);
+    if (bad >= 0) {
+      throw new ValueError(`${op}: index ${values[bad]} at position ${bad} is out of range for axis ${a} of x (shape ${fmt(x.shape)}), size ${n}; indices must lie in [0, ${n - 1}].`);
+    }
     idx = Tensor.fromValues(values, [indices.length], 'int32', x.backend);
   }
   return apply('gather', [x, idx], { axis: a });

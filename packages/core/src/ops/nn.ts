@@ -10,7 +10,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   normalizeAxis('softmax', axis, x.rank);
   // An empty axis has no max to subtract; the softmax of no element is empty (as in PyTorch).
   if (x.size === 0) return x.mul(1);
-  const e = x.sub(x.max(axis, true).detach()).exp();
+  const e = x.sub(x.amax(axis, true).detach()).exp();
   return e.div(e.sum(axis, true));
 }
 
@@ -20,6 +20,6 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   requireFloat('logSoftmax', x);
   normalizeAxis('logSoftmax', axis, x.rank);
   if (x.size === 0) return x.mul(1);
-  const shifted = x.sub(x.max(axis, true).detach());
+  const shifted = x.sub(x.amax(axis, true).detach());
   return shifted.sub(shifted.exp().sum(axis, true).log());
 }

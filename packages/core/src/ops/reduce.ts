@@ -5,6 +5,7 @@ import { fmt, normalizeAxes, normalizeAxis, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { assertBoolean, assertTensor } from '../validate.js';
 import { out, requireFloat } from './util.js';
+import { DEFAULT_INT } from '../dtype.js';
 import { where } from './binary.js';
 
 /** Reductions over axes. The primitive drops the reduced axes; keepDims is a reshape on top. */
@@ -33,7 +34,7 @@ const extremumVjp = (g: Tensor, [x]: readonly Tensor[], y: Tensor, p: { readonly
   return [where(hit, g.reshape(yk.shape as number[]).div(count), 0)];
 };
 
-export const reduceDefs: { readonly [K in 'sum' | 'max' | 'min' | 'argmax']: OpDef<K> } = {
+export const reduceDefs: { readonly [K in 'sum' | 'max' | 'min' | 'argmax' | 'argsort']: OpDef<K> } = {
   sum: { infer: reduceInfer('sum'), saves: SAVES_NOTHING, vjp: (g, [x], _, p) => [g.reshape(keptShape(x.shape, p.axes)).expand(x.shape as number[])] },
   max: { infer: reduceInfer('max'), saves: { inputs: [0], output: true }, vjp: extremumVjp },
   min: { infer: reduceInfer('min'), saves: { inputs: [0], output: true }, vjp: extremumVjp },
@@ -42,6 +43,16 @@ export const reduceDefs: { readonly [K in 'sum' | 'max' | 'min' | 'argmax']: OpD
       if (x.shape[p.axis] === 0) throw new ShapeError(`argmax: axis ${p.axis} of shape ${fmt(x.shape)} is empty, so it has no largest element.`);
       return out(reduced(x.shape, [p.axis]), 'int32');
     },
+    vjp: null,
+  },
+  argsort: {
+    infer: ([x]) => {
+      if (x.dtype !== 'float32' && x.dtype !== 'float64' && x.dtype !== 'int32') {
+        throw new DTypeError(`argsort: the kernel sorts float32, float64 and int32, got ${x.dtype} (shape ${fmt(x.shape)}); cast it first (.cast("int32") for bool).`);
+      }
+      return out(x.shape, 'int32');
+    },
+    // Indices are piecewise constant in x: no gradient (sort's values get theirs through gather).
     vjp: null,
   },
 };
@@ -53,21 +64,28 @@ function checkArgs(op: string, x: unknown, keepDims: unknown): asserts x is Tens
   assertBoolean(op, 'keepDims', keepDims);
 }
 
-function reduceOp(name: 'sum' | 'max' | 'min') {
+function reduceOp(name: 'sum' | 'max' | 'min', label: string = name) {
   return (x: Tensor, axis?: Axes, keepDims = false): Tensor => {
-    checkArgs(name, x, keepDims);
-    const axes = normalizeAxes(name, axis, x.rank);
+    checkArgs(label, x, keepDims);
+    const axes = normalizeAxes(label, axis, x.rank);
+    // A bool sum counts the true elements, in the default integer dtype (PyTorch: int64; see DEFAULT_INT).
+    if (name === 'sum' && x.dtype === 'bool') x = x.cast(DEFAULT_INT);
     const y = apply(name, [x], { axes });
     return keepDims ? y.reshape(keptShape(x.shape, axes)) : y;
   };
 }
 
-/** Sum over `axis` (all axes by default). */
+/** Sum over `axis` (all axes by default); a bool tensor's sum counts its true elements, as int32 (PyTorch: int64). */
 export const sum = reduceOp('sum');
-/** Largest value over `axis`; its gradient is split evenly between ties. */
-export const max = reduceOp('max');
-/** Smallest value over `axis`; its gradient is split evenly between ties. */
-export const min = reduceOp('min');
+/**
+ * Largest value over `axis` (all axes by default; a number or a list): PyTorch's `torch.amax`
+ * (what `max(x)` and `max(x, [axes])` compute; `max(x, axis)` with one axis number also returns
+ * the indices, see {@link max}). Its gradient is split evenly between ties, as amax's is. NaN wins.
+ * @throws ShapeError for an empty reduced axis; DTypeError for bool; ValueError for a bad axis.
+ */
+export const amax = reduceOp('max', 'amax');
+/** Smallest value over `axis`: PyTorch's `torch.amin`; as {@link amax} otherwise. */
+export const amin = reduceOp('min', 'amin');
 
 /**
  * Arithmetic mean over `axis` (all axes by default); float tensors only. The mean of no element

@@ -4,9 +4,9 @@ import { fmt, normalizeAxes, normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { assertAxes, assertBoolean, assertInteger, assertIntList, assertNumber, assertOptions, assertTensor, describe, fitValue } from '../validate.js';
 import { where } from './binary.js';
-import { concat, gather, pad, reshape, slice } from './movement.js';
-import { argmax, max, mean, sum } from './reduce.js';
-import { requireFloat } from './util.js';
+import { concat, indexSelect, pad, reshape, slice } from './movement.js';
+import { amax, argmax, mean, sum } from './reduce.js';
+import { requireFloat, scalarLike } from './util.js';
 
 /**
  * The everyday tensor API a PyTorch user reaches for (issue 10), each op a composite of the
@@ -96,7 +96,7 @@ export function logsumexp(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   const axes = normalizeAxes('logsumexp', axis, x.rank);
   // No max over no element: the sum of none is 0 and its log -Infinity, as in PyTorch.
   if (x.size === 0) return sum(x.exp(), axes, keepDims).log();
-  const m = max(x, axes, true).detach();
+  const m = amax(x, axes, true).detach();
   const shift = where(m.abs().eq(Infinity), 0, m);
   const y = sum(x.sub(shift).exp(), axes, true).log().add(shift);
   return keepDims ? y : reshape(y, x.shape.filter((_, i) => !axes.includes(i)));
@@ -124,7 +124,7 @@ export function norm(x: Tensor, p = 2, axis?: Axes, keepDims = false): Tensor {
   if (p === Infinity) {
     // torch.norm takes the max of none as 0 (|x| >= 0): the sum of none is that 0, shaped right.
     if (axes.some((i) => x.shape[i] === 0)) return sum(a, axes, keepDims);
-    return max(a, axes, keepDims);
+    return amax(a, axes, keepDims);
   }
   if (p === 1) return sum(a, axes, keepDims);
   const s = p === 2 ? sum(x.mul(x), axes, keepDims) : sum(a.pow(p), axes, keepDims);
@@ -144,7 +144,8 @@ function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {
   const n = x.shape[x.rank - 1];
   const mask = typedArrayFor('bool', m * n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) mask[i * n + j] = (op === 'tril' ? j - i <= diagonal : j - i >= diagonal) ? 1 : 0;
-  return where(Tensor.fromValues(mask, [m, n], 'bool', x.backend), x, 0);
+  // The 0 in x's own dtype: a bare number would promote a bool x to int32 (type promotion).
+  return where(Tensor.fromValues(mask, [m, n], 'bool', x.backend), x, scalarLike(0, x, op));
 }
 
 /**
@@ -213,7 +214,8 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | boolean): Te
     throw new ShapeError(`maskedFill: mask of shape ${fmt(mask.shape)} does not broadcast to x's shape ${fmt(x.shape)}; each mask dimension must match or be 1.`);
   }
   const v = fitValue('maskedFill', value, x.dtype, 'value');
-  return where(mask, v, x);
+  // In x's own dtype, as torch.masked_fill: a bare number would promote a bool x to int32.
+  return where(mask, scalarLike(v, x, 'maskedFill'), x);
 }
 
 /**
@@ -297,6 +299,31 @@ export function cumsum(x: Tensor, axis: number): Tensor {
     // y[i] += y[i - k] for i >= k: the first n - k entries, moved k places along the axis.
     const head = slice(y, x.shape.map(() => 0), x.shape.map((d, i) => (i === a ? n - k : d)));
     y = y.add(pad(head, x.shape.map((_, i) => (i === a ? [k, 0] : [0, 0]) as [number, number])));
+  }
+  return y === x ? clone(x) : y;
+}
+
+/**
+ * Cumulative product along `axis`: result[..., i, ...] = x[..., 0, ...]·...·x[..., i, ...]. Mirrors
+ * `torch.cumprod(input, dim)` for float tensors. A log-step scan of products (ceil(log2 n) shifted
+ * multiplies, the shifted-in entries 1) with no division anywhere, so the gradient is exact where
+ * x has zeros (a formula dividing the output by x gives 0/0 there), as PyTorch's
+ * cumprod_backward is. Products are associated differently from a left-to-right loop, so the
+ * last bits may differ from PyTorch's.
+ * - x: float tensor (0-d and empty allowed); result: x's shape and dtype.
+ * @throws DTypeError for a non-float x; ValueError for an axis out of range.
+ */
+export function cumprod(x: Tensor, axis: number): Tensor {
+  assertTensor('cumprod', 'x', x);
+  requireFloat('cumprod', x);
+  const a = normalizeAxis('cumprod', axis, x.rank);
+  if (x.rank === 0 || x.size === 0) return clone(x);
+  const n = x.shape[a];
+  let y = x;
+  for (let k = 1; k < n; k *= 2) {
+    // y[i] *= y[i - k] for i >= k: the first n - k entries, moved k places, with 1s shifted in.
+    const head = slice(y, x.shape.map(() => 0), x.shape.map((d, i) => (i === a ? n - k : d)));
+    y = y.mul(pad(head, x.shape.map((_, i) => (i === a ? [k, 0] : [0, 0]) as [number, number]), 1));
   }
   return y === x ? clone(x) : y;
 }
@@ -423,7 +450,7 @@ export function flip(x: Tensor, axes: number | readonly number[]): Tensor {
   for (const a of normalizeAxes('flip', axes, x.rank)) {
     const n = x.shape[a];
     if (n < 2) continue;
-    y = gather(y, int32On(x, Array.from({ length: n }, (_, i) => n - 1 - i), [n]), a);
+    y = indexSelect(y, int32On(x, Array.from({ length: n }, (_, i) => n - 1 - i), [n]), a);
   }
   // Always a new tensor, as in PyTorch, even when no axis had two elements to swap.
   return y === x ? clone(x) : y;
