@@ -25,10 +25,10 @@ import { broadcastStrides, stridedCopy, type NumArray } from './strided.js';
 import { dtypeOf, give, take } from './pool.js';
 import { gatherElementsF32, scatterAddElementsF32 } from './f32.js';
 
-export { erf, mergeAxes } from './elementwise.js';
+export { erf } from './elementwise.js';
 export { poisonRecycledBuffers, take as takeBuffer } from './pool.js';
 export { forEachBatch } from './matmul.js';
-export { broadcastStrides } from './strided.js';
+export { broadcastStrides, mergeAxes } from './strided.js';
 
 /**
  * The CPU backend's storage: the typed array itself, of every dtype (float16/bfloat16 as bits in
@@ -294,6 +294,7 @@ export class CpuBackend implements Backend<CpuHandle> {
   readonly floatDTypes: readonly DType[] = ['float32', 'float64'];
   /** Storage is typed arrays: the garbage collector reclaims dropped tensors even in a synchronous loop. */
   readonly garbageCollected = true;
+  readonly hostResident = true;
   private buffers = 0;
   private bytes = 0;
 

@@ -154,7 +154,7 @@ export class WasmBackend implements Backend<CpuHandle> {
       matmul: (inputs, p, shape, dtype) => {
         const [a, b] = inputs;
         if (dtype !== 'float32' || !isF32(a) || !isF32(b) || !this.large(a.shape, b.shape, p.transA, shape)) return jsMatmul(inputs, p, shape, dtype);
-        const out = new Float32Array(sizeOf(shape));
+        const out = takeBuffer(dtype, sizeOf(shape), false) as Float32Array;
         if (!this.instance().matmul(a.handle as Float32Array, a.shape, b.handle as Float32Array, b.shape, p.transA, p.transB, out, shape)) {
           return jsMatmul(inputs, p, shape, dtype); // too large for wasm memory
         }
@@ -168,7 +168,7 @@ export class WasmBackend implements Backend<CpuHandle> {
         if (dtype !== 'float32' || !isF32(x) || !isF32(w) || (b !== undefined && !isF32(b)) || !this.large(x.shape, w.shape, false, shape)) {
           return jsLinear(inputs, p, shape, dtype);
         }
-        const out = new Float32Array(sizeOf(shape));
+        const out = takeBuffer(dtype, sizeOf(shape), false) as Float32Array;
         const bias = b === undefined ? undefined : (b.handle as Float32Array);
         if (!this.instance().matmul(x.handle as Float32Array, x.shape, w.handle as Float32Array, w.shape, false, true, out, shape, bias, p.activation === 'relu')) {
           return jsLinear(inputs, p, shape, dtype); // too large for wasm memory
@@ -213,6 +213,7 @@ export class WasmBackend implements Backend<CpuHandle> {
   }
   /** Storage is the CPU backend's typed arrays, which the garbage collector reclaims. */
   readonly garbageCollected = true;
+  readonly hostResident = true;
   collected(buffers: number, bytes: number): void {
     this.cpu.collected(buffers, bytes);
   }

@@ -137,6 +137,12 @@ export interface Backend<H = unknown> {
    * tidy().
    */
   readonly garbageCollected?: boolean;
+  /**
+   * True when storage lives in this process's memory (cpu, wasm): a synchronous read is a copy and
+   * never waits for a device, so guards that read values (index ranges) always run. False or
+   * absent: they run only in debug mode (`setDebugMode`).
+   */
+  readonly hostResident?: boolean;
   /** Called (on garbage-collected backends) when `buffers` buffers holding `bytes` were reclaimed by the GC: update memory(). */
   collected?(buffers: number, bytes: number): void;
   /** Fused kernels the engine prefers over their primitive sequences. */

@@ -36,3 +36,4 @@ export {
 export { grad, valueAndGrad, vjp, type FunctionalGradOptions } from './autograd/functional.js';
 export { gradcheck, gradgradcheck, GradcheckError, GRADCHECK_DEFAULTS, type GradcheckOptions, type GradcheckReport, type GradcheckMismatch } from './gradcheck.js';
 export { graphOf, type ComputationGraph, type GraphNodeInfo } from './graph.js';
+export { setDebugMode, isDebugMode, canCheckOnHost } from './debug.js';

@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError, Tensor, ValueError, arange, assertOptions, assertTensor, indexSelect, isFloat, noGrad, normal, where } from '@tsgrad/core';
+import { DTypeError, ShapeError, Tensor, ValueError, arange, assertOptions, canCheckOnHost, assertTensor, indexSelect, isFloat, noGrad, normal, where } from '@tsgrad/core';
 import { Module, parameter } from './module.js';
 import { checkFlag, checkSize, factoryDType, fmt, type LayerFactoryOptions } from './sequence-common.js';
 
@@ -22,12 +22,12 @@ function checkPaddingIdx(op: string, paddingIdx: unknown, numEmbeddings: number)
 
 /**
  * Refuses an index outside [0, numEmbeddings), naming `op`, the index, where it sits and
- * numEmbeddings. Checked on the host, where the backend reads synchronously (cpu, wasm, tfjs in
- * Node); a device backend without readSync skips it (reading back would stall the device), and
- * its gather kernel decides what an out-of-range index gives.
+ * numEmbeddings. Checked on the host where a read is a memory copy (cpu, wasm) and, on device
+ * backends, in debug mode only (`setDebugMode`: reading back would stall the device); without it
+ * the gather kernel decides what an out-of-range index gives.
  */
 function checkRange(op: string, indices: Tensor, numEmbeddings: number): void {
-  if (indices.backend.readSync === undefined) return;
+  if (!canCheckOnHost(indices)) return;
   const values = indices.dataSync();
   for (let i = 0; i < values.length; i++) {
     const v = Number(values[i]);
@@ -70,7 +70,7 @@ function lookup(op: string, indices: Tensor, weight: Tensor, paddingIdx: number 
  * - indices: int32 (or any integer dtype) of any shape, each in [0, numEmbeddings); weight: float
  *   [numEmbeddings, embeddingDim]; result: [...indices.shape, embeddingDim] of weight's dtype.
  * - Built on core's indexSelect (the gather primitive; gradient: scatterAdd), so it runs on every
- *   backend. Indices are range-checked on the host where the backend has readSync (see {@link Embedding}).
+ *   backend. Indices are range-checked where a read is a memory copy, or in debug mode (see {@link Embedding}).
  * @throws DTypeError for float or bool indices; ShapeError for a weight that is not 2-D;
  *   ValueError for an index out of range (naming it, its position and numEmbeddings) or a bad paddingIdx.
  */
@@ -104,9 +104,9 @@ export interface EmbeddingFromPretrainedOptions {
  * parameter [numEmbeddings, embeddingDim] starts as N(0, 1) draws (PyTorch's init), with the
  * `paddingIdx` row zeroed.
  * - Indices outside [0, numEmbeddings) are refused with a ValueError naming the layer, the index
- *   and numEmbeddings, checked on the host for backends that read synchronously (cpu, wasm, tfjs
- *   in Node). Device backends without readSync (WebGL, WebGPU in a browser) skip that check: what
- *   an out-of-range index gives there is up to the backend's gather kernel.
+ *   and numEmbeddings, checked on the host where a read is a memory copy (cpu, wasm). Device
+ *   backends (tfjs, WebGL, WebGPU, CUDA) check only in debug mode (`setDebugMode(true)` or
+ *   `TSGRAD_DEBUG=1`): otherwise an out-of-range index gives what their gather kernel gives.
  * @throws DTypeError for float or bool indices; ValueError for an out-of-range index, bad sizes
  *   or a bad paddingIdx.
  */

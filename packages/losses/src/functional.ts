@@ -1,4 +1,4 @@
-import { Tensor, DisposedError, DTypeError, ShapeError, ValueError, isFloat, where } from '@tsgrad/core';
+import { Tensor, DisposedError, DTypeError, ShapeError, ValueError, canCheckOnHost, isFloat, where } from '@tsgrad/core';
 
 /**
  * Losses as functions of (input, target), PyTorch's torch.nn.functional losses. Shapes must match
@@ -210,9 +210,11 @@ export interface CrossEntropyOptions extends NLLOptions {
 
 /**
  * Normalises [C] / [N, C, ...] inputs with [] / [N, ...] targets to a batched form, and checks
- * class-index targets: int32, the input's shape without the class axis, each in [0, C) or ignoreIndex.
+ * class-index targets: int32, the input's shape without the class axis, each in [0, C) or
+ * ignoreIndex. The range is read on the host where that is a memory copy (cpu, wasm) or in debug
+ * mode (`setDebugMode`), so a loss on a device backend never waits for the device.
  */
-function checkIndexTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number): { x: Tensor; t: Tensor; classes: number; values: ArrayLike<number> } {
+function checkIndexTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number): { x: Tensor; t: Tensor; classes: number } {
   if (target.dtype !== 'int32') {
     throw new DTypeError(`${op}: class-index targets must be int32, got ${target.dtype} (shape ${fmt(target.shape)}); cast them with .cast("int32").`);
   }
@@ -226,29 +228,31 @@ function checkIndexTargets(op: string, input: Tensor, target: Tensor, ignoreInde
     );
   }
   const classes = x.shape[1];
-  const v = target.dataSync();
-  for (let i = 0; i < v.length; i++) {
-    if ((v[i] < 0 || v[i] >= classes) && v[i] !== ignoreIndex) {
-      throw new ValueError(`${op}: target class ${v[i]} at position ${i} is out of range for ${classes} classes; class indices must lie in [0, ${classes - 1}] (or equal ignoreIndex ${ignoreIndex}).`);
+  if (canCheckOnHost(target)) {
+    const v = target.dataSync();
+    for (let i = 0; i < v.length; i++) {
+      if ((v[i] < 0 || v[i] >= classes) && v[i] !== ignoreIndex) {
+        throw new ValueError(`${op}: target class ${v[i]} at position ${i} is out of range for ${classes} classes; class indices must lie in [0, ${classes - 1}] (or equal ignoreIndex ${ignoreIndex}).`);
+      }
     }
   }
-  return { x, t, classes, values: v };
+  return { x, t, classes };
+}
+
+/** The targets with ignored ones replaced by class 0 (masked out afterwards), on the device. */
+function safeTargets(t: Tensor, ignoreIndex: number): Tensor {
+  return where(t.eq(ignoreIndex), 0, t);
 }
 
 /**
- * x[n, t[n, ...], ...] for scores x [N, C, ...] and class indices t [N, ...] (whose values are
- * `values`), picked by index as PyTorch's nll_loss does: a product with a one-hot mask would turn
- * a -Infinity log-probability of another class into 0·(-Infinity) = NaN. Ignored targets pick
- * class 0 (masked out afterwards by `valid`). The gradient reaches the picked scores only.
+ * x[n, t[n, ...], ...] for scores x [N, C, ...] and class indices t [N, ...], picked by index
+ * (PyTorch's gather along the class axis, as its nll_loss does): a product with a one-hot mask
+ * would turn a -Infinity log-probability of another class into 0·(-Infinity) = NaN. Ignored
+ * targets pick class 0 (masked out afterwards by `valid`). The gradient reaches the picked scores
+ * only. Nothing is read back: the indices stay on the device.
  */
-function pickTargets(x: Tensor, t: Tensor, values: ArrayLike<number>, ignoreIndex: number): { picked: Tensor; valid: Tensor } {
-  const classes = x.shape[1];
-  const rows = t.size;
-  // Classes last ([N, ..., C]): flat row m then holds the scores of target m (t's flat order).
-  const last = x.rank === 2 ? x : x.permute([0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1]);
-  const index = new Array<number>(rows);
-  for (let m = 0; m < rows; m++) index[m] = m * classes + (values[m] === ignoreIndex ? 0 : values[m]);
-  const picked = last.reshape([rows * classes]).indexSelect(index).reshape(t.shape as number[]);
+function pickTargets(x: Tensor, t: Tensor, ignoreIndex: number): { picked: Tensor; valid: Tensor } {
+  const picked = x.gather(1, safeTargets(t, ignoreIndex).unsqueeze(1)).squeeze(1);
   return { picked, valid: t.ne(ignoreIndex) };
 }
 
@@ -269,10 +273,8 @@ function checkClassWeight(op: string, weight: unknown, input: Tensor, classes: n
 }
 
 /** weight[t] for every target (shape of t), 0 where the target is ignored. */
-function pickWeights(weight: Tensor, t: Tensor, values: ArrayLike<number>, ignoreIndex: number, valid: Tensor): Tensor {
-  const index = new Array<number>(values.length);
-  for (let m = 0; m < values.length; m++) index[m] = values[m] === ignoreIndex ? 0 : values[m];
-  return where(valid, weight.indexSelect(index).reshape(t.shape as number[]), 0);
+function pickWeights(weight: Tensor, t: Tensor, ignoreIndex: number, valid: Tensor): Tensor {
+  return where(valid, weight.indexSelect(safeTargets(t, ignoreIndex).reshape([t.size])).reshape(t.shape as number[]), 0);
 }
 
 /** The [C] weight shaped to broadcast along the class axis of an input of rank `rank`. */
@@ -307,10 +309,10 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {})
   checkIgnoreIndex(op, ignoreIndex);
   checkLogits(op, input);
   checkTensor(op, 'target', target);
-  const { x, t, classes, values } = checkIndexTargets(op, input, target, ignoreIndex);
+  const { x, t, classes } = checkIndexTargets(op, input, target, ignoreIndex);
   const weight = checkClassWeight(op, options.weight, input, classes);
-  const { picked, valid } = pickTargets(x, t, values, ignoreIndex);
-  const w = weight && pickWeights(weight, t, values, ignoreIndex, valid);
+  const { picked, valid } = pickTargets(x, t, ignoreIndex);
+  const w = weight && pickWeights(weight, t, ignoreIndex, valid);
   // where, not a product with the mask: an ignored row may pick -Infinity.
   const losses = where(valid, w ? picked.mul(w).neg() : picked.neg(), 0);
   return reduceIndexed(losses, valid, w, reduction, input.rank === 1);
@@ -372,10 +374,10 @@ export function crossEntropyLoss(input: Tensor, target: Tensor, options: CrossEn
     return reduce(terms.sum(classAxis).neg(), reduction);
   }
 
-  const { x, t, values } = checkIndexTargets(op, input, target, ignoreIndex);
+  const { x, t } = checkIndexTargets(op, input, target, ignoreIndex);
   const logp = x.logSoftmax(1);
-  const { picked, valid } = pickTargets(logp, t, values, ignoreIndex);
-  const w = weight && pickWeights(weight, t, values, ignoreIndex, valid);
+  const { picked, valid } = pickTargets(logp, t, ignoreIndex);
+  const w = weight && pickWeights(weight, t, ignoreIndex, valid);
   let losses = w ? picked.mul(w).neg() : picked.neg();
   if (eps > 0) {
     // PyTorch's (1 - ε)·nll + (ε/C)·Σ_c -w_c·log p_c: infinite when some logit is -Infinity, as there.

@@ -1,4 +1,5 @@
 import { apply } from '../autograd/engine.js';
+import { canCheckOnHost } from '../debug.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { fmt, normalizeAxis, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -40,12 +41,12 @@ function flatOffsets(x: Tensor, axis: number, index: Tensor): Tensor {
 }
 
 /**
- * Refuses an index outside [0, size) on axis `axis`, reading the index on the host when the
- * backend can read synchronously (PyTorch checks on the host too; a backend without readSync
- * skips it, and its gather kernel still refuses offsets outside x).
+ * Refuses an index outside [0, size) on axis `axis`, reading the index on the host where that is
+ * a memory copy, or in debug mode (see canCheckOnHost; PyTorch checks on the host too). Elsewhere
+ * the gather kernel decides what an offset outside x gives.
  */
 function checkRange(op: string, index: Tensor, size: number, axis: number, x: Tensor): void {
-  if (index.size === 0 || x.backend.readSync === undefined) return;
+  if (index.size === 0 || !canCheckOnHost(index)) return;
   const values = index.dataSync();
   for (let i = 0; i < values.length; i++) {
     const v = values[i];

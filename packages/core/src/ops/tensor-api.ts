@@ -1,3 +1,4 @@
+import { canCheckOnHost } from '../debug.js';
 import { typedArrayFor } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { fmt, normalizeAxes, normalizeAxis } from '../shape.js';
@@ -169,7 +170,10 @@ export function triu(x: Tensor, diagonal = 0): Tensor {
 /**
  * One-hot encoding: result[..., k] is 1 where indices[...] = k, else 0. Mirrors
  * `torch.nn.functional.one_hot(tensor, num_classes)`, with int32 results (PyTorch: int64).
- * It reads the indices to check their range (a synchronous read, as PyTorch's check is).
+ * numClasses -1 reads the indices to find their maximum (a synchronous read, as in PyTorch). With
+ * numClasses given, the range check reads them only where that is a memory copy (cpu, wasm) or in
+ * debug mode (`setDebugMode`); on a device backend an out-of-range index otherwise gives a row of
+ * zeros, and nothing waits for the device.
  * - indices: int32, any shape; numClasses: a positive integer, or -1 (the default) for
  *   max(indices) + 1; result: int32 of shape [...indices.shape, numClasses].
  * @throws DTypeError for non-int32 indices; ValueError for an index < 0 or >= numClasses, or
@@ -179,20 +183,22 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   assertTensor('oneHot', 'indices', indices);
   assertInteger('oneHot', 'numClasses', numClasses, -1);
   if (indices.dtype !== 'int32') throw new DTypeError(`oneHot: indices must be int32, got ${indices.dtype}; cast them with .cast("int32").`);
-  const values = indices.dataSync();
-  let hi = -1;
-  let lo = 0;
-  for (const v of values) {
-    if (v > hi) hi = v;
-    if (v < lo) lo = v;
-  }
-  if (numClasses === -1) {
-    if (values.length === 0) throw new ValueError('oneHot: cannot infer numClasses from an empty indices tensor; give numClasses.');
-    numClasses = hi + 1;
-  }
   if (numClasses === 0) throw new ValueError('oneHot: numClasses must be positive (or -1 to infer it), got 0.');
-  if (lo < 0 || hi >= numClasses) {
-    throw new ValueError(`oneHot: indices must lie in [0, ${numClasses - 1}], got ${lo < 0 ? lo : hi}; raise numClasses or fix the index.`);
+  if (numClasses === -1 || canCheckOnHost(indices)) {
+    const values = indices.dataSync();
+    let hi = -1;
+    let lo = 0;
+    for (const v of values) {
+      if (v > hi) hi = v;
+      if (v < lo) lo = v;
+    }
+    if (numClasses === -1) {
+      if (values.length === 0) throw new ValueError('oneHot: cannot infer numClasses from an empty indices tensor; give numClasses.');
+      numClasses = hi + 1;
+    }
+    if (lo < 0 || hi >= numClasses) {
+      throw new ValueError(`oneHot: indices must lie in [0, ${numClasses - 1}], got ${lo < 0 ? lo : hi}; raise numClasses or fix the index.`);
+    }
   }
   const classes = int32On(indices, Array.from({ length: numClasses }, (_, i) => i), [numClasses]);
   return indices.unsqueeze(-1).eq(classes).cast('int32');
