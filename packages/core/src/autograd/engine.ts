@@ -49,8 +49,13 @@ interface OpRules<K extends OpName> {
  */
 export type OpDef<K extends OpName> = OpRules<K> & ({ vjp: VjpRule<K>; saves: Saves } | { vjp: null; saves?: undefined });
 
-/** The complete table: an op without a definition is a type error. */
-export type OpDefs = { readonly [K in OpName]: OpDef<K> };
+/**
+ * The complete table: an op without a definition is a type error, and so is an op that no backend
+ * runs as a primitive (reshape, the fused linear) declared without its `forward`.
+ */
+export type OpDefs = {
+  readonly [K in OpName]: K extends PrimitiveName ? OpDef<K> : OpDef<K> & { readonly forward: NonNullable<OpRules<K>['forward']> };
+};
 
 /** One recorded application of an op; graph capture and plotting read it as data. */
 export interface GraphNode {

@@ -1,4 +1,4 @@
-import { apply, type OpDef, type OutInfo } from '../autograd/engine.js';
+import { apply, type OpDefs, type OutInfo } from '../autograd/engine.js';
 import { savesInputs } from '../autograd/saves.js';
 import type { Backend } from '../backend.js';
 import { bytesPerElement } from '../dtype.js';
@@ -18,7 +18,7 @@ export interface MatmulOptions {
   transposeB?: boolean;
 }
 
-export const linalgDefs: { readonly matmul: OpDef<'matmul'>; readonly linear: OpDef<'linear'> } = {
+export const linalgDefs: Pick<OpDefs, 'matmul' | 'linear'> = {
   linear: {
     infer: (inputs, p) => {
       const [x, w, b] = inputs;

@@ -1,4 +1,4 @@
-import { apply, type OpDef } from '../autograd/engine.js';
+import { apply, type OpDefs } from '../autograd/engine.js';
 import { SAVES_NOTHING, savesInputs } from '../autograd/saves.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { assertShape, fmt, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.js';
@@ -13,7 +13,7 @@ const indicesDType = (op: string, idx: Tensor) => {
   if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}; build them with tensor(values, { dtype: "int32" }).`);
 };
 
-export const movementDefs: { readonly [K in MovementName]: OpDef<K> } = {
+export const movementDefs: Pick<OpDefs, MovementName> = {
   reshape: {
     infer: ([x], p) => out(p.shape, x.dtype),
     forward: ([x]) => x.storage.retain(),
