@@ -14,6 +14,7 @@ const CHECKS = [
   'same seed gives the same initial values as the CPU',
   'tensor.to("webgl") and back keeps the values',
   'an op on a webgl and a cpu tensor is a BackendError naming both',
+  'scatterAdd (a gather through the inverted indices) equals the CPU: repeats, conv and max-pool gradients; an index out of range is a ValueError',
   'warmup compiles the shaders of a step: the first real step compiles none',
 ];
 

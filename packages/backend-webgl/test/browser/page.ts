@@ -3,8 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tsgrad/backend-cpu';
 import { webgl } from '@tsgrad/backend-webgl';
 import {
+  apply,
   BackendError,
+  conv2d,
   getBackend,
+  grad,
+  maxPool2d,
+  ValueError,
   manualSeed,
   normal,
   tensor,
@@ -179,6 +184,35 @@ async function main(): Promise<PageReport> {
       a.dispose();
     }
   }));
+
+  checks.push(check('scatterAdd (a gather through the inverted indices) equals the CPU: repeats, conv and max-pool gradients; an index out of range is a ValueError', () =>
+    tidy(() => {
+      const { atol, rtol } = gl.tolerances;
+      const differ = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) => {
+        for (let i = 0; i < want.length; i++) if (!(Math.abs(got[i]! - want[i]!) <= atol + rtol * Math.abs(want[i]!))) return `${what} differs at ${i}: ${got[i]} vs ${want[i]}`;
+        return got.length === want.length ? undefined : `${what}: ${got.length} values, expected ${want.length}`;
+      };
+      manualSeed(5);
+      // Rows 0, 2 and 4 receive 2, 1 and 4 updates, rows 1 and 3 none (they stay 0), along a middle axis.
+      const u = normal([2, 7, 3]);
+      const idx = tensor([0, 4, 4, 2, 4, 0, 4], { dtype: 'int32' });
+      const scatter = (a: Tensor, i: Tensor) => apply('scatterAdd', [a, i], { axis: 1, shape: [2, 5, 3] });
+      const repeats = differ('scatterAdd with repeats', scatter(u.to('webgl'), idx.to('webgl')).dataSync(), scatter(u, idx).dataSync());
+      if (repeats) return repeats;
+      // The gradient of a conv (im2col: 9 updates per position) and a max pool (1) reaches x through scatterAdd.
+      const x = normal([2, 3, 8, 8]);
+      const w = normal([4, 3, 3, 3]);
+      const r = normal([2, 4, 4, 4]);
+      const dx = (x_: Tensor, w_: Tensor, r_: Tensor) => grad((a: Tensor) => maxPool2d(conv2d(a, w_, null, { padding: 1 }), 2).mul(r_).sum())(x_).dataSync();
+      const cnn = differ('conv + max-pool gradient', dx(x.to('webgl'), w.to('webgl'), r.to('webgl')), dx(x, w, r));
+      if (cnn) return cnn;
+      try {
+        scatter(u.to('webgl'), tensor([0, 1, 5, 2, 0, 0, 0], { dtype: 'int32', backend: 'webgl' })).dataSync();
+        return 'an index of 5 into 5 rows was accepted';
+      } catch (e) {
+        return e instanceof ValueError && /scatterAdd: index 5 at position 2 is out of range/.test((e as Error).message) ? undefined : `wrong error: ${(e as Error).message}`;
+      }
+    })));
 
   checks.push(await checkAsync('warmup compiles the shaders of a step: the first real step compiles none', async () => {
     manualSeed(3);
