@@ -1,10 +1,12 @@
 /**
  * tsgrad's benchmark against its peers, every implementation in one process, interleaved:
- *   node dist/index.js [--workload regression|mlp|cnn|all] [--rounds 9] [--steps N] [--warmup N] [--only name,...]
+ *   node dist/index.js [--workload regression|mlp|cnn|all] [--rounds 9] [--steps N] [--warmup N] [--only name,...] [--tfjs-cpu]
  * Prints, per workload, the median time per training step over the rounds, the ratio to the
  * hand-fused loop, and the loss after the same number of steps (every implementation trains).
  * The CNN workload (`pnpm bench:cnn`) has no hand-fused loop: it prints samples/s and each
- * implementation's speed relative to TensorFlow.js on tfjs-backend-wasm instead.
+ * implementation's speed relative to TensorFlow.js on tfjs-backend-wasm instead; TensorFlow.js on
+ * tfjs-backend-cpu takes tens of seconds per CNN step, so it joins that workload only with
+ * --tfjs-cpu.
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +14,7 @@ import { cnnData, mlpData, regressionData } from './data.js';
 import { handFusedMlp, handFusedRegression } from './handfused.js';
 import { tsgradCnn, tsgradCoreRegression, tsgradModuleMlp, tsgradModuleRegression } from './tsgrad.js';
 import { tfCnn, tfMlp, tfRegression } from './tfjs.js';
-import { jaxMlp, jaxRegression } from './jax.js';
+import { jaxCnn, jaxMlp, jaxRegression } from './jax.js';
 import type { Runner } from './runner.js';
 
 interface Options {
@@ -21,6 +23,8 @@ interface Options {
   steps?: number;
   warmup?: number;
   only?: string[];
+  /** Add TensorFlow.js on tfjs-backend-cpu to the CNN workload (tens of seconds per step). */
+  tfjsCpu?: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -33,8 +37,12 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--steps') o.steps = Number(v);
     else if (a === '--warmup') o.warmup = Number(v);
     else if (a === '--only') o.only = v.split(',').map((s) => s.trim().toLowerCase());
+    else if (a === '--tfjs-cpu') {
+      o.tfjsCpu = true;
+      continue;
+    }
     else if (a === '--help' || a === '-h') {
-      console.log('node dist/index.js [--workload regression|mlp|cnn|all] [--rounds 9] [--steps N] [--warmup N] [--only substring,...]');
+      console.log('node dist/index.js [--workload regression|mlp|cnn|all] [--rounds 9] [--steps N] [--warmup N] [--only substring,...] [--tfjs-cpu]');
       process.exit(0);
     } else continue;
     i++;
@@ -185,7 +193,7 @@ async function main(): Promise<void> {
     const d = cnnData();
     await run(
       'CNN: the MNIST example\'s model (Conv2d-BatchNorm2d-ReLU-MaxPool2d x2, Linear 1568-128-10), batch 64 of 1x28x28 random data, softmax cross-entropy, Adam lr 1e-3',
-      [() => tsgradCnn(d), () => tsgradCnn(d, 'wasm'), () => tfCnn('cpu', d), () => tfCnn('wasm', d)],
+      [() => tsgradCnn(d), () => tsgradCnn(d, 'wasm'), ...(o.tfjsCpu ? [() => tfCnn('cpu', d)] : []), () => tfCnn('wasm', d), () => jaxCnn(d)],
       o.steps ?? 3,
       o.warmup ?? 3,
       o.rounds,

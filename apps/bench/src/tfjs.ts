@@ -27,16 +27,28 @@ export async function useTfBackend(name: 'cpu' | 'wasm'): Promise<void> {
 
 /**
  * tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel (the gradient of conv2d with respect
- * to its filter), so a Conv2D layer cannot train there. It does have Conv3DBackpropFilterV2: a
- * 2-D convolution is a 3-D one with a depth of 1, so this registers Conv2DBackpropFilter for
- * 'wasm' as that kernel on 5-D views of the same buffers (NHWC → NDHWC with D = 1; no copy).
- * Only what the bench's layers use is supported: NHWC, 'same' or 'valid' padding.
+ * to its filter), so a Conv2D layer cannot train there out of the box. This registers one for
+ * 'wasm' built from tfjs-backend-wasm's own kernels, so the bench trains the same model:
+ * - stride 1, 'valid' or symmetric 'same' padding (the bench's layers): the filter gradient is
+ *   itself a convolution, dW[a, b, ci, co] = Σ_{n,i,j} x[n, i + a - p, j + b - p, ci] ·
+ *   dy[n, i, j, co], i.e. conv2d of x as [Ci, H, W, N] (batch and channels swapped) with dy as
+ *   a [Ho, Wo, N, Co] filter, padding p, giving [Ci, kh, kw, Co]: three Transpose kernels and
+ *   tfjs-backend-wasm's XNNPACK Conv2D kernel (the fastest route it has);
+ * - otherwise its Conv3DBackpropFilterV2 kernel on 5-D views of the same buffers (NHWC →
+ *   NDHWC with D = 1; a 2-D convolution is a 3-D one of depth 1), a plain loop nest, several
+ *   times slower.
  */
 let conv2dFilterGradRegistered = false;
 function registerConv2dFilterGradOnWasm(): void {
   if (conv2dFilterGradRegistered || tf.getKernel('Conv2DBackpropFilter', 'wasm')) return;
-  const conv3d = tf.getKernel('Conv3DBackpropFilterV2', 'wasm');
-  if (!conv3d) throw new Error('tfjs-backend-wasm has neither Conv2DBackpropFilter nor Conv3DBackpropFilterV2');
+  const kernel = (name: string) => {
+    const k = tf.getKernel(name, 'wasm');
+    if (!k) throw new Error(`tfjs-backend-wasm has no ${name} kernel`);
+    return k.kernelFunc as (args: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs: Record<string, unknown> }) => tf.TensorInfo;
+  };
+  const conv3dFilter = kernel('Conv3DBackpropFilterV2');
+  const conv2d = kernel('Conv2D');
+  const transpose = kernel('Transpose');
   tf.registerKernel({
     kernelName: 'Conv2DBackpropFilter',
     backendName: 'wasm',
@@ -52,12 +64,19 @@ function registerConv2dFilterGradOnWasm(): void {
       if (dataFormat !== 'NHWC') throw new Error('Conv2DBackpropFilter on wasm: only NHWC');
       if (typeof pad === 'number') throw new Error('Conv2DBackpropFilter on wasm: only "same" and "valid" padding');
       const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+      const [kh, kw] = filterShape;
+      if (sh === 1 && sw === 1 && (pad === 'valid' || (kh % 2 === 1 && kw % 2 === 1 && kh === kw))) {
+        const disposeData = (t: tf.TensorInfo) => (backend as { disposeData(id: object): void }).disposeData(t.dataId);
+        const xT = transpose({ inputs: { x }, backend, attrs: { perm: [3, 1, 2, 0] } });
+        const dyT = transpose({ inputs: { x: dy }, backend, attrs: { perm: [1, 2, 0, 3] } });
+        const p = pad === 'valid' ? 0 : (kh - 1) / 2;
+        const cols = conv2d({ inputs: { x: xT, filter: dyT }, backend, attrs: { strides: [1, 1], pad: p, dataFormat: 'NHWC', dilations: [1, 1] } });
+        const dw = transpose({ inputs: { x: cols }, backend, attrs: { perm: [1, 2, 0, 3] } });
+        for (const t of [xT, dyT, cols]) disposeData(t);
+        return dw;
+      }
       const as5d = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, shape: [t.shape[0], 1, ...t.shape.slice(1)], dtype: t.dtype });
-      const dw = conv3d.kernelFunc({
-        inputs: { x: as5d(x), dy: as5d(dy) },
-        backend,
-        attrs: { strides: [1, sh, sw], pad, filterShape: [1, ...filterShape] },
-      }) as tf.TensorInfo;
+      const dw = conv3dFilter({ inputs: { x: as5d(x), dy: as5d(dy) }, backend, attrs: { strides: [1, sh, sw], pad, filterShape: [1, ...filterShape] } });
       return { dataId: dw.dataId, shape: filterShape, dtype: dw.dtype };
     },
   });

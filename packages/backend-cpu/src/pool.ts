@@ -6,8 +6,8 @@ import type { NumArray } from './strided.js';
  * loop allocates the same shapes every step, and reuse spares the allocator and the GC.
  * Bounded per size and in total so memory goes back to the system.
  */
-const MAX_PER_KEY = 8;
-const MAX_BYTES = 64 * 1024 * 1024;
+const MAX_PER_KEY = 32;
+const MAX_BYTES = 128 * 1024 * 1024;
 /**
  * Free lists by storage kind, then by length (number keys: no string building per allocation).
  * float16 and bfloat16 share one kind: both are a Uint16Array.

@@ -14,6 +14,36 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   return strides;
 }
 
+/**
+ * The output shape with size-1 axes dropped and each axis merged into the one before it where
+ * every operand's stride there is its stride here times the size here (both contiguous, or both
+ * broadcast): the same elements in the same order, walked with fewer, longer rows. Returns
+ * [shape, ...strides], at least one axis (a single element is [1] with strides 0).
+ * Example: [64, 16, 28, 28] with strides [12544, 784, 28, 1] (full) and [0, 1, 0, 0] (a
+ * per-channel [1, 16, 1, 1]) merge to [64, 16, 784], [12544, 784, 1], [0, 1, 0].
+ */
+export function mergeAxes(outShape: Shape, ...strides: (readonly number[])[]): [number[], ...number[][]] {
+  const shape: number[] = [];
+  const merged: number[][] = strides.map(() => []);
+  for (let d = 0; d < outShape.length; d++) {
+    const size = outShape[d];
+    if (size === 1) continue;
+    const last = shape.length - 1;
+    if (last >= 0 && strides.every((s, k) => merged[k][last] === s[d] * size)) {
+      shape[last] *= size;
+      strides.forEach((s, k) => (merged[k][last] = s[d]));
+    } else {
+      shape.push(size);
+      strides.forEach((s, k) => merged[k].push(s[d]));
+    }
+  }
+  if (shape.length === 0) {
+    shape.push(1);
+    merged.forEach((m) => m.push(0));
+  }
+  return [shape, ...merged];
+}
+
 export type NumArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /**
@@ -21,17 +51,20 @@ export type NumArray = Float32Array | Float64Array | Int32Array | Uint8Array;
  * `shape`: permute, expand, slice and pad are this copy with different strides.
  */
 export function stridedCopy(src: NumArray, srcOff: number, srcStrides: readonly number[], dst: NumArray, dstOff: number, dstStrides: readonly number[], shape: Shape): void {
-  const rank = shape.length;
-  if (rank === 0) {
+  if (shape.length === 0) {
     dst[dstOff] = src[srcOff];
     return;
   }
   let total = 1;
   for (const d of shape) total *= d;
   if (total === 0) return;
-  const inner = shape[rank - 1];
-  const si = srcStrides[rank - 1];
-  const di = dstStrides[rank - 1];
+  // Axes both sides walk alike merge into longer rows (an expand of [1, C, 1, 1] to
+  // [N, C, H, W] fills N·C rows of H·W, not N·C·H rows of W).
+  const [dims, ss, ds] = mergeAxes(shape, srcStrides, dstStrides);
+  const rank = dims.length;
+  const inner = dims[rank - 1];
+  const si = ss[rank - 1];
+  const di = ds[rank - 1];
   const outer = total / inner;
   const idx = new Int32Array(rank);
   let s = srcOff;
@@ -39,17 +72,19 @@ export function stridedCopy(src: NumArray, srcOff: number, srcStrides: readonly 
   const f32 = src instanceof Float32Array && dst instanceof Float32Array;
   // Short contiguous rows copy faster in a loop than through a subarray view each.
   const block = si === 1 && di === 1 && inner >= 64;
+  const fill = si === 0 && di === 1;
   for (let o = 0; o < outer; o++) {
     if (block) dst.set(src.subarray(s, s + inner) as never, t);
+    else if (fill) (dst as { fill(v: unknown, start: number, end: number): unknown }).fill(src[s], t, t + inner);
     else if (f32) copyRowF32(src, s, si, dst as Float32Array, t, di, inner);
     else for (let j = 0, sj = s, tj = t; j < inner; j++, sj += si, tj += di) dst[tj] = src[sj];
     for (let d = rank - 2; d >= 0; d--) {
       idx[d]++;
-      s += srcStrides[d];
-      t += dstStrides[d];
-      if (idx[d] < shape[d]) break;
-      s -= srcStrides[d] * shape[d];
-      t -= dstStrides[d] * shape[d];
+      s += ss[d];
+      t += ds[d];
+      if (idx[d] < dims[d]) break;
+      s -= ss[d] * dims[d];
+      t -= ds[d] * dims[d];
       idx[d] = 0;
     }
   }

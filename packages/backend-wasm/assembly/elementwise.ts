@@ -237,3 +237,23 @@ export function scatterAddElements(src: usize, n: i32, outer: i32, idx: usize, m
     }
   }
 }
+
+/**
+ * out[r] (int32) = the index of the first largest of x[r·len .. r·len + len) for r < rows, a NaN
+ * counting as larger than everything (the first NaN wins), as the CPU backend's argmax.
+ */
+export function argmaxRows(x: usize, rows: i32, len: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = x + (<usize>(r * len) << 2);
+    let best = 0;
+    let bestV = load<f32>(row);
+    for (let k = 1; k < len && bestV == bestV; k++) {
+      const v = load<f32>(row + (<usize>k << 2));
+      if (v > bestV || v != v) {
+        bestV = v;
+        best = k;
+      }
+    }
+    store<i32>(out + (<usize>r << 2), best);
+  }
+}

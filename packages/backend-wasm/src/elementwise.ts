@@ -188,6 +188,19 @@ export function sumF32(k: WasmGemm, x: Float32Array, shape: Shape, axes: readonl
   return out;
 }
 
+/** out[r] = argmax of row r of x viewed as [rows, len] (int32; the first largest, NaN largest). */
+export function argmaxRowsF32(k: WasmGemm, x: Float32Array, len: number, out: Int32Array): boolean {
+  const rows = out.length;
+  const r = regions(k, [x.length * 4, rows * 4]);
+  if (!r) return false;
+  const [px, po] = r.at;
+  const { f32, i32 } = r.v;
+  f32.set(x, px >> 2);
+  k.exports.argmaxRows(px, rows, len, po);
+  out.set(i32.subarray(po >> 2, (po >> 2) + rows));
+  return true;
+}
+
 /** True when every index lies in [0, n): the caller lets the CPU kernel refuse the others with its error. */
 function inRange(idx: Int32Array, n: number): boolean {
   for (let i = 0; i < idx.length; i++) if (!(idx[i] >= 0 && idx[i] < n)) return false;

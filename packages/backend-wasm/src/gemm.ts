@@ -14,6 +14,7 @@ export interface KernelExports {
   rowSums(x: number, rows: number, len: number, out: number): void;
   gatherElements(src: number, n: number, outer: number, idx: number, m: number, out: number): void;
   scatterAddElements(src: number, n: number, outer: number, idx: number, m: number, out: number): void;
+  argmaxRows(x: number, rows: number, len: number, out: number): void;
 }
 
 /** Typed views of the instance's memory (remade after memory.grow, which detaches the old ones). */

@@ -13,7 +13,7 @@ import {
 } from '@tsgrad/core';
 import { CpuBackend, takeBuffer, type CpuHandle } from '@tsgrad/backend-cpu';
 import { WasmGemm } from './gemm.js';
-import { BINARY_CODES, COMPARE_CODES, UNARY_CODES, broadcastBinary, gatherF32, scatterAddF32, selectF32, sumF32, unaryF32, type Alloc } from './elementwise.js';
+import { BINARY_CODES, COMPARE_CODES, UNARY_CODES, argmaxRowsF32, broadcastBinary, gatherF32, scatterAddF32, selectF32, sumF32, unaryF32, type Alloc } from './elementwise.js';
 
 export { kernelModule } from './gemm.js';
 
@@ -29,8 +29,9 @@ export const WASM_MIN_MULTIPLY_ADDS = 4096;
  */
 export const WASM_MIN_INTENSITY = 2;
 /**
- * Elementwise kernels, sums, gathers and scatter-adds with results smaller than this many
- * elements stay on the JavaScript kernel (the call and the copies would cost more than they save).
+ * Elementwise kernels, sums, gathers and scatter-adds with fewer elements than this in both the
+ * result and the first input stay on the JavaScript kernel (the call and the copies would cost
+ * more than they save).
  */
 export const WASM_MIN_ELEMENTS = 1024;
 
@@ -52,9 +53,9 @@ export interface WasmBackendOptions {
    */
   minMultiplyAdds?: number;
   /**
-   * Elementwise ops, sums, gathers and scatter-adds with fewer result elements than this run on
-   * the JS kernels (default WASM_MIN_ELEMENTS); 0 sends every float32 one whose layout the wasm
-   * kernels take (for tests).
+   * Elementwise ops, sums, gathers and scatter-adds with fewer elements than this in both the
+   * result and the first input run on the JS kernels (default WASM_MIN_ELEMENTS); 0 sends every
+   * float32 one whose layout the wasm kernels take (for tests).
    */
   minElements?: number;
 }
@@ -95,9 +96,9 @@ export class WasmBackend implements Backend<CpuHandle> {
     const jsMatmul = cpu.kernels.matmul;
     const jsLinear = cpu.fused.linear;
     /**
-     * The kernel `name`: `wasm` when the result has at least minElements elements and it takes
-     * the layout (it returns its result buffer, from the CPU backend's pool), else the CPU
-     * backend's kernel.
+     * The kernel `name`: `wasm` when the result or the first input has at least minElements
+     * elements and it takes the layout (it returns its result buffer, from the CPU backend's
+     * pool), else the CPU backend's kernel.
      */
     const tryWasm = <P extends keyof Kernels<CpuHandle>>(
       name: P,
@@ -105,8 +106,9 @@ export class WasmBackend implements Backend<CpuHandle> {
     ): Kernels<CpuHandle>[P] => {
       const jsKernel = cpu.kernels[name] as unknown as (i: readonly KernelInput<CpuHandle>[], p: unknown, s: Shape, d: DType) => CpuHandle;
       return ((inputs: readonly KernelInput<CpuHandle>[], params: never, shape: Shape, dtype: DType) => {
-        const n = sizeOf(shape);
-        if (n > 0 && n >= this.minElements) {
+        // The work is the larger of the result and the first input (a sum's input, a scatter's result).
+        const n = Math.max(sizeOf(shape), inputs[0].handle.length);
+        if (sizeOf(shape) > 0 && n >= this.minElements) {
           const out = wasm(inputs, params, shape, (m) => takeBuffer(dtype, m, false) as Float32Array | Uint8Array);
           if (out !== undefined) {
             this.simdOps++;
@@ -151,6 +153,19 @@ export class WasmBackend implements Backend<CpuHandle> {
       scatterAdd: tryWasm('scatterAdd', ([u, idx], p, shape, alloc) =>
         elements(u, idx, p.axis, shape) ? scatterAddF32(this.instance(), f32(u), shape[p.axis], sizeOf(shape.slice(0, p.axis)), idx.handle as Int32Array, alloc) : undefined,
       ),
+      argmax: (inputs, p, shape, dtype) => {
+        // The last axis of a float32 tensor (pooling's windows): one wasm pass over the rows.
+        const [x] = inputs;
+        const n = sizeOf(x.shape);
+        if (isF32(x) && p.axis === x.shape.length - 1 && n >= this.minElements && n > 0) {
+          const out = new Int32Array(sizeOf(shape));
+          if (argmaxRowsF32(this.instance(), f32(x), x.shape[p.axis], out)) {
+            this.simdOps++;
+            return cpu.fromArray(out);
+          }
+        }
+        return cpu.kernels.argmax(inputs, p, shape, dtype);
+      },
       matmul: (inputs, p, shape, dtype) => {
         const [a, b] = inputs;
         if (dtype !== 'float32' || !isF32(a) || !isF32(b) || !this.large(a.shape, b.shape, p.transA, shape)) return jsMatmul(inputs, p, shape, dtype);

@@ -1,4 +1,4 @@
-// The shipped kernel (src/kernels.wasm.ts, generated) must be what assembly/matmul.ts compiles to:
+// The shipped kernel (src/kernels.wasm.ts, generated) must be what assembly/index.ts compiles to:
 // this rebuilds it with asc and compares, so the source and the shipped binary cannot drift.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,11 +26,24 @@ describe('the shipped wasm kernel', () => {
   it('is a valid module with no imports and the kernel exports', () => {
     const m = kernelModule();
     expect(WebAssembly.Module.imports(m)).toEqual([]);
-    expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual(['gemm', 'heapBase', 'memory', 'workBytes']);
+    expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual([
+      'argmaxRows',
+      'binary',
+      'compare',
+      'gatherElements',
+      'gemm',
+      'heapBase',
+      'memory',
+      'rowSums',
+      'scatterAddElements',
+      'select',
+      'unary',
+      'workBytes',
+    ]);
   });
 
   if (!script) console.warn(`skipping the wasm rebuild check: assemblyscript is not available (${unavailable}); install devDependencies to run it`);
-  it.skipIf(!script)('matches the bytes asc compiles from assembly/matmul.ts (run `pnpm --filter @tsgrad/backend-wasm build:wasm` after changing it)', async () => {
+  it.skipIf(!script)('matches the bytes asc compiles from assembly/index.ts (run `pnpm --filter @tsgrad/backend-wasm build:wasm` after changing it)', async () => {
     const { bytes, version } = await script!.compileKernel();
     const committed = readFileSync(`${root}/${script!.GENERATED}`, 'utf8');
     expect(committed, 'src/kernels.wasm.ts is stale: run `pnpm --filter @tsgrad/backend-wasm build:wasm`').toBe(script!.generatedSource(bytes, version));

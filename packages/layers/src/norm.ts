@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError, Tensor, ValueError, assertOptions, assertTensor, full, isFloat, noGrad, zeros, type DType } from '@tsgrad/core';
+import { DTypeError, ShapeError, Tensor, ValueError, assertOptions, assertTensor, div, full, isFloat, noGrad, zeros, type DType } from '@tsgrad/core';
 import { Module, parameter } from './module.js';
 import { checkFlag, checkInput, checkSize, factoryDType, fmt, type LayerFactoryOptions } from './sequence-common.js';
 
@@ -67,7 +67,8 @@ export interface BatchNormFunctionalOptions {
  *   variance (divide by n); the running statistics, when given, are updated in place (outside
  *   autograd) as `running = (1 - momentum) · running + momentum · batch`, the running variance
  *   with the unbiased batch variance (divide by n - 1), as PyTorch does.
- * - Otherwise mean and var are `runningMean` and `runningVar`.
+ * - Otherwise mean and var are `runningMean` and `runningVar`, applied as PyTorch's inference
+ *   transform y = x·α + β with α = weight / √(var + eps), β = bias − mean·α (the same maths).
  * - x: float [N, C, *]; runningMean, runningVar, weight, bias: null or [C] of x's dtype; result:
  *   x's shape and dtype. Gradients flow to x, weight and bias (not to the running statistics).
  * @throws ShapeError for an input of rank < 2 or a per-channel tensor that is not [C];
@@ -117,6 +118,13 @@ function batchNormCore(
     throw new ValueError(`${op}: give both runningMean and runningVar, or neither.`);
   }
   const rank = x.rank;
+  // The per-channel factor weight / √(var + eps) is formed on the [C] statistics, so the input
+  // sized tensor sees one multiply and one add (and their gradients), not a divide, a multiply
+  // and an add: fewer full-size passes forward and backward, the same maths.
+  const scaleOf = (variance: Tensor) => {
+    const std = variance.add(eps).sqrt();
+    return weight ? perChannel(weight, rank).div(std) : div(1, std);
+  };
   let y: Tensor;
   if (training) {
     const count = checkBatchCount(op, x);
@@ -124,7 +132,8 @@ function batchNormCore(
     const mean = x.mean(axes, true);
     const centred = x.sub(mean);
     const variance = centred.mul(centred).mean(axes, true);
-    y = centred.div(variance.add(eps).sqrt());
+    y = centred.mul(scaleOf(variance));
+    if (bias) y = y.add(perChannel(bias, rank));
     if (runningMean !== null && runningVar !== null) {
       noGrad(() => {
         const m = typeof momentum === 'number' ? momentum : momentum.cast(x.dtype);
@@ -144,10 +153,12 @@ function batchNormCore(
     if (runningMean === null || runningVar === null) {
       throw new ValueError(`${op}: outside training mode the running statistics normalize the input, but runningMean and runningVar are null; pass them, or { training: true }.`);
     }
-    y = x.sub(perChannel(runningMean, rank)).div(perChannel(runningVar, rank).add(eps).sqrt());
+    // PyTorch's inference transform (batch_norm_cpu_transform_input): y = x·α + β with
+    // α = weight / √(runningVar + eps) and β = bias - runningMean·α, per channel.
+    const alpha = scaleOf(perChannel(runningVar, rank));
+    const shift = perChannel(runningMean, rank).mul(alpha).neg();
+    y = x.mul(alpha).add(bias ? shift.add(perChannel(bias, rank)) : shift);
   }
-  if (weight) y = y.mul(perChannel(weight, rank));
-  if (bias) y = y.add(perChannel(bias, rank));
   return y;
 }
 

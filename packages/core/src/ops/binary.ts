@@ -39,7 +39,8 @@ function extremumVjp(g: Tensor, a: Tensor, b: Tensor, aLoses: Tensor, bLoses: Te
 
 export const binaryDefs: { readonly [K in ArithName | CompareName | 'where']: OpDef<K> } = {
   add: { infer: arith('add'), saves: SAVES_NOTHING, vjp: (g, [a, b]) => [unb(g, a), unb(g, b)] },
-  sub: { infer: arith('sub'), saves: SAVES_NOTHING, vjp: (g, [a, b]) => [unb(g, a), b.requiresGrad ? unb(g.neg(), b) : null] },
+  // Summed, then negated: a broadcast b (a per-channel mean) negates its small sum, not all of g.
+  sub: { infer: arith('sub'), saves: SAVES_NOTHING, vjp: (g, [a, b]) => [unb(g, a), b.requiresGrad ? sumToShape(g, b.shape).neg() : null] },
   mul: { infer: arith('mul'), saves: savesInputs(0, 1), vjp: (g, [a, b]) => [a.requiresGrad ? unb(g.mul(b), a) : null, b.requiresGrad ? unb(g.mul(a), b) : null] },
   div: {
     infer: arith('div'),
