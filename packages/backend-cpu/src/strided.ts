@@ -17,6 +17,36 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 export type NumArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /**
+ * The output shape with size-1 axes dropped and each axis merged into the one before it where
+ * every operand's stride there is its stride here times the size here (both contiguous, or both
+ * broadcast): the same elements in the same order, walked with fewer, longer rows. Returns
+ * [shape, ...strides], at least one axis (a single element is [1] with strides 0).
+ * Example: [64, 16, 28, 28] with strides [12544, 784, 28, 1] (full) and [0, 1, 0, 0] (a
+ * per-channel [1, 16, 1, 1]) merge to [64, 16, 784], [12544, 784, 1], [0, 1, 0].
+ */
+export function mergeAxes(outShape: Shape, ...strides: number[][]): [number[], ...number[][]] {
+  const shape: number[] = [];
+  const merged: number[][] = strides.map(() => []);
+  for (let d = 0; d < outShape.length; d++) {
+    const size = outShape[d];
+    if (size === 1) continue;
+    const last = shape.length - 1;
+    if (last >= 0 && strides.every((s, k) => merged[k][last] === s[d] * size)) {
+      shape[last] *= size;
+      strides.forEach((s, k) => (merged[k][last] = s[d]));
+    } else {
+      shape.push(size);
+      strides.forEach((s, k) => merged[k].push(s[d]));
+    }
+  }
+  if (shape.length === 0) {
+    shape.push(1);
+    merged.forEach((m) => m.push(0));
+  }
+  return [shape, ...merged];
+}
+
+/**
  * dst[dstOff + Σ i_d dstStrides_d] = src[srcOff + Σ i_d srcStrides_d] over every index of
  * `shape`: permute, expand, slice and pad are this copy with different strides.
  */
