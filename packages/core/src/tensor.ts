@@ -331,6 +331,9 @@ export class Tensor implements Disposable {
         prev.dispose();
         if (!options.createGraph && own !== gradient) own.dispose();
       }
+      // A gradient rule may return a view (permute's gives g.permute(...)); .grad is the leaf's
+      // own tensor, which in-place ops (grad.zero_()) must be able to change.
+      next.view_ = false;
       t.grad_ = next;
       next.isKept = true;
     }

@@ -89,6 +89,12 @@ describe('strided views', () => {
     const c = tensor([[1, 2, 3], [4, 5, 6]]);
     const g = grad((x: Tensor) => x.T.slice([0, 0], [2, 3]).mul(c).sum())(x);
     expect(g.toArray()).toEqual([[1, 4, 0], [2, 5, 0], [3, 6, 0]]);
+    // backward() through a permute leaves a view-shaped gradient in .grad, which stays the leaf's own: zero_() works.
+    const leaf = tensor([[1, 2], [3, 4]]).requiresGrad_();
+    leaf.T.mul(tensor([[1, 2], [3, 4]])).sum().backward();
+    // d/dleaf[i, j] sum(leaf[j, i]·c[i, j]) = c[j, i].
+    expect(leaf.grad!.toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(leaf.grad!.zero_().toArray()).toEqual([[0, 0], [0, 0]]);
     // An expanded view sums its gradient back: d/dv sum(v.expand([4, 3])) = 4 per element.
     const ge = grad((v: Tensor) => v.reshape([1, 3]).expand([4, 3]).sum())(tensor([1, 2, 3]));
     expect(ge.toArray()).toEqual([4, 4, 4]);
