@@ -1,5 +1,5 @@
 import type { Shape } from '@tsgrad/core';
-import { broadcastStrides, mergeAxes, type NumArray } from './strided.js';
+import { broadcastStrides, forEachIndex, mergeAxes, type NumArray } from './strided.js';
 import { binaryRowF32, unaryF32, whereFlatF32 } from './f32.js';
 
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'sin' | 'cos' | 'erf' | 'floor';
@@ -143,22 +143,9 @@ export function binaryBroadcast(op: BinaryOp, a: NumArray, aShape: Shape, b: Num
   const [shape, sa, sb] = mergeAxes(outShape, broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape));
   const rank = shape.length;
   const inner = shape[rank - 1];
-  const outer = n / inner;
-  const idx = new Int32Array(rank);
-  let ai = 0;
-  let bi = 0;
-  for (let o = 0, off = 0; o < outer; o++, off += inner) {
-    row(f32, op, a, ai, sa[rank - 1], b, bi, sb[rank - 1], out, off, inner);
-    for (let d = rank - 2; d >= 0; d--) {
-      idx[d]++;
-      ai += sa[d];
-      bi += sb[d];
-      if (idx[d] < shape[d]) break;
-      ai -= sa[d] * shape[d];
-      bi -= sb[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
+  const ia = sa[rank - 1];
+  const ib = sb[rank - 1];
+  forEachIndex(shape.slice(0, -1), [sa, sb], [0, 0], (o, [ai, bi]) => row(f32, op, a, ai, ia, b, bi, ib, out, o * inner, inner));
 }
 
 /** where(cond, a, b) with three-way broadcasting. */
@@ -173,26 +160,12 @@ export function whereBroadcast(cond: NumArray, cShape: Shape, a: NumArray, aShap
     for (let i = 0, ai = 0, bi = 0; i < n; i++, ai += as, bi += bs) out[i] = cond[i] ? a[ai] : b[bi];
     return;
   }
-  const rank = outShape.length;
-  const sc = broadcastStrides(cShape, outShape);
-  const sa = broadcastStrides(aShape, outShape);
-  const sb = broadcastStrides(bShape, outShape);
-  const idx = new Int32Array(rank);
-  let ci = 0;
-  let ai = 0;
-  let bi = 0;
-  for (let o = 0; o < n; o++) {
-    out[o] = cond[ci] ? a[ai] : b[bi];
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      ci += sc[d];
-      ai += sa[d];
-      bi += sb[d];
-      if (idx[d] < outShape[d]) break;
-      ci -= sc[d] * outShape[d];
-      ai -= sa[d] * outShape[d];
-      bi -= sb[d] * outShape[d];
-      idx[d] = 0;
-    }
-  }
+  // Row by row over the merged axes, each row a strided loop over all three operands.
+  const [shape, sc, sa, sb] = mergeAxes(outShape, broadcastStrides(cShape, outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape));
+  const rank = shape.length;
+  const inner = shape[rank - 1];
+  const [ic, ia, ib] = [sc[rank - 1], sa[rank - 1], sb[rank - 1]];
+  forEachIndex(shape.slice(0, -1), [sc, sa, sb], [0, 0, 0], (r, [ci, ai, bi]) => {
+    for (let j = 0, o = r * inner; j < inner; j++, o++, ci += ic, ai += ia, bi += ib) out[o] = cond[ci] ? a[ai] : b[bi];
+  });
 }

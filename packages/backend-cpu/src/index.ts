@@ -133,6 +133,12 @@ export const cpuKernels: Kernels<CpuHandle> = {
     matmulBatched(h(a), a.shape, h(b), b.shape, p.transA, p.transB, out, shape);
     return out;
   },
+  // The one strided copy: every view the engine materialises (permute, expand, slice) comes here.
+  contiguous: ([x], p, shape, dtype) => {
+    const out = alloc(shape, dtype);
+    stridedCopy(h(x), p.offset, p.strides, out, 0, stridesOf(shape), shape);
+    return out;
+  },
   permute: ([x], p, shape, dtype) => {
     const out = alloc(shape, dtype);
     const inStrides = stridesOf(x.shape);

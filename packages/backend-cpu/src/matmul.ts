@@ -1,5 +1,5 @@
 import type { Shape } from '@tsgrad/core';
-import { broadcastStrides, type NumArray } from './strided.js';
+import { broadcastStrides, forEachIndex, type NumArray } from './strided.js';
 
 /**
  * Batched C = op(A) op(B), batch axes broadcast; transposes are read in place through strides.
@@ -32,24 +32,9 @@ export function matmulBatched(a: NumArray, aShape: Shape, b: NumArray, bShape: S
  */
 export function forEachBatch(aShape: Shape, bShape: Shape, outShape: Shape, visit: (t: number, aMatrix: number, bMatrix: number) => void): void {
   const batchShape = outShape.slice(0, -2);
-  const batches = batchShape.reduce((p, d) => p * d, 1);
   const aBatch = broadcastStrides(aShape.slice(0, -2), batchShape);
   const bBatch = broadcastStrides(bShape.slice(0, -2), batchShape);
-  const idx = new Int32Array(batchShape.length);
-  let aOff = 0;
-  let bOff = 0;
-  for (let t = 0; t < batches; t++) {
-    visit(t, aOff, bOff);
-    for (let d = batchShape.length - 1; d >= 0; d--) {
-      idx[d]++;
-      aOff += aBatch[d];
-      bOff += bBatch[d];
-      if (idx[d] < batchShape[d]) break;
-      aOff -= aBatch[d] * batchShape[d];
-      bOff -= bBatch[d] * batchShape[d];
-      idx[d] = 0;
-    }
-  }
+  forEachIndex(batchShape, [aBatch, bBatch], [0, 0], (t, [aOff, bOff]) => visit(t, aOff, bOff));
 }
 
 /**

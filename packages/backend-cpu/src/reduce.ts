@@ -1,5 +1,5 @@
 import type { Shape } from '@tsgrad/core';
-import type { NumArray } from './strided.js';
+import { forEachIndex, type NumArray } from './strided.js';
 import { addIntoF32, sumRowF32 } from './f32.js';
 
 export type ReduceOp = 'sum' | 'max' | 'min';
@@ -60,10 +60,8 @@ function reduceBlocks(op: ReduceOp, x: NumArray, shape: Shape, axes: readonly nu
       s *= sizes[d];
     }
   }
-  const idx = new Int32Array(g);
-  const blocks = x.length / inner;
-  let o = 0;
-  for (let b = 0, off = 0; b < blocks; b++, off += inner) {
+  forEachIndex(sizes.slice(0, -1), [outStrides], [0], (b, [o]) => {
+    const off = b * inner;
     if (innerReduced) combineRow(op, x, off, inner, acc, o);
     else if (op === 'sum') {
       if (x instanceof Float32Array) addIntoF32(x, off, inner, acc, o);
@@ -71,14 +69,7 @@ function reduceBlocks(op: ReduceOp, x: NumArray, shape: Shape, axes: readonly nu
     }
     else if (op === 'max') for (let c = 0; c < inner; c++) { const v = x[off + c]; if (v > acc[o + c] || v !== v) acc[o + c] = v; }
     else for (let c = 0; c < inner; c++) { const v = x[off + c]; if (v < acc[o + c] || v !== v) acc[o + c] = v; }
-    for (let d = g - 2; d >= 0; d--) {
-      idx[d]++;
-      o += outStrides[d];
-      if (idx[d] < sizes[d]) break;
-      o -= outStrides[d] * sizes[d];
-      idx[d] = 0;
-    }
-  }
+  });
 }
 
 /** Folds x[off, off + n) into acc[o] (NaN wins for max and min, as everywhere). */

@@ -47,6 +47,32 @@ export function mergeAxes(outShape: Shape, ...strides: (readonly number[])[]): [
 export type NumArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /**
+ * The backend's one strided index loop: visits every index of `shape` in row-major order, with
+ * `offsets[k]` = starts[k] + Σ_d i_d strides[k][d] for each operand k, and `i` the index's
+ * row-major position. Callers walk rows with it (shape without its last axis) and run their own
+ * inner loop, so the per-call cost is paid once per row. `offsets` is reused: read it, don't keep it.
+ */
+export function forEachIndex(shape: Shape, strides: readonly (readonly number[])[], starts: readonly number[], visit: (i: number, offsets: number[]) => void): void {
+  const rank = shape.length;
+  const m = strides.length;
+  let total = 1;
+  for (const d of shape) total *= d;
+  if (total === 0) return;
+  const off = starts.slice();
+  const idx = new Int32Array(rank);
+  for (let i = 0; i < total; i++) {
+    visit(i, off);
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      for (let k = 0; k < m; k++) off[k] += strides[k][d];
+      if (idx[d] < shape[d]) break;
+      for (let k = 0; k < m; k++) off[k] -= strides[k][d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/**
  * dst[dstOff + Σ i_d dstStrides_d] = src[srcOff + Σ i_d srcStrides_d] over every index of
  * `shape`: permute, expand, slice and pad are this copy with different strides.
  */
@@ -55,9 +81,7 @@ export function stridedCopy(src: NumArray, srcOff: number, srcStrides: readonly 
     dst[dstOff] = src[srcOff];
     return;
   }
-  let total = 1;
-  for (const d of shape) total *= d;
-  if (total === 0) return;
+  if (shape.some((d) => d === 0)) return;
   // Axes both sides walk alike merge into longer rows (an expand of [1, C, 1, 1] to
   // [N, C, H, W] fills N·C rows of H·W, not N·C·H rows of W).
   const [dims, ss, ds] = mergeAxes(shape, srcStrides, dstStrides);
@@ -65,27 +89,14 @@ export function stridedCopy(src: NumArray, srcOff: number, srcStrides: readonly 
   const inner = dims[rank - 1];
   const si = ss[rank - 1];
   const di = ds[rank - 1];
-  const outer = total / inner;
-  const idx = new Int32Array(rank);
-  let s = srcOff;
-  let t = dstOff;
   const f32 = src instanceof Float32Array && dst instanceof Float32Array;
   // Short contiguous rows copy faster in a loop than through a subarray view each.
   const block = si === 1 && di === 1 && inner >= 64;
   const fill = si === 0 && di === 1;
-  for (let o = 0; o < outer; o++) {
+  forEachIndex(dims.slice(0, -1), [ss.slice(0, -1), ds.slice(0, -1)], [srcOff, dstOff], (_, [s, t]) => {
     if (block) dst.set(src.subarray(s, s + inner) as never, t);
     else if (fill) (dst as { fill(v: unknown, start: number, end: number): unknown }).fill(src[s], t, t + inner);
     else if (f32) copyRowF32(src, s, si, dst as Float32Array, t, di, inner);
     else for (let j = 0, sj = s, tj = t; j < inner; j++, sj += si, tj += di) dst[tj] = src[sj];
-    for (let d = rank - 2; d >= 0; d--) {
-      idx[d]++;
-      s += ss[d];
-      t += ds[d];
-      if (idx[d] < dims[d]) break;
-      s -= ss[d] * dims[d];
-      t -= ds[d] * dims[d];
-      idx[d] = 0;
-    }
-  }
+  });
 }

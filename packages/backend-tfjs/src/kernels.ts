@@ -191,6 +191,26 @@ export function makeKernels(tf: TfjsModule, options: KernelOptions): Kernels<TfT
       });
     },
 
+    contiguous: ([x], p, shape, dtype) => {
+      const n = sizeOf(shape);
+      if (n === 0) return tf.zeros(shape as number[], tfDType(dtype));
+      // The view's storage positions, computed on the host (shapes only, no data read), then one
+      // gather from the flat storage: any strides, expanded axes included, in one kernel.
+      const positions = new Int32Array(n);
+      const rank = shape.length;
+      const idx = new Array<number>(rank).fill(0);
+      let at = p.offset;
+      for (let i = 0; i < n; i++) {
+        positions[i] = at;
+        for (let d = rank - 1; d >= 0; d--) {
+          at += p.strides[d];
+          if (++idx[d] < shape[d]) break;
+          at -= p.strides[d] * shape[d];
+          idx[d] = 0;
+        }
+      }
+      return tf.tidy(() => tf.reshape(tf.gather(tf.reshape(x.handle, [-1]), tf.tensor1d(positions, 'int32')), shape as number[]));
+    },
     permute: ([x], p) => fresh(tf.transpose(x.handle, [...p.perm]), [x]),
     expand: ([x], p) =>
       sameShape(x.shape, p.shape) ? tf.clone(x.handle) : tf.tidy(() => tf.broadcastTo(x.handle, [...p.shape])),

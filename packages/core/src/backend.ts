@@ -55,7 +55,15 @@ export interface PrimitiveParams {
   argsort: { readonly axis: number; readonly descending: boolean };
   /** Batched matmul; batch dimensions broadcast. Transposes apply to the last two axes. */
   matmul: { readonly transA: boolean; readonly transB: boolean };
-  // movement: every result is a fresh contiguous buffer
+  /**
+   * The one strided copy: the input arrives as its flat storage (shape [n]), and the result (of
+   * the given shape, row-major) takes element `offset + Σ i_d strides[d]` of it. The engine runs it
+   * to materialise a view (permute, expand, slice, reshape of those) for a kernel that reads only
+   * row-major inputs, and for reads. Strides are non-negative (0 on expanded axes).
+   */
+  contiguous: { readonly strides: readonly number[]; readonly offset: number };
+  // movement: every result is a fresh contiguous buffer. The engine makes permute, expand and
+  // slice views (no kernel); the kernels stay for backends and direct use.
   permute: { readonly perm: readonly number[] };
   expand: { readonly shape: Shape };
   slice: { readonly begin: readonly number[]; readonly size: readonly number[] };
@@ -80,6 +88,13 @@ export interface KernelInput<H> {
   readonly handle: H;
   readonly shape: Shape;
   readonly dtype: DType;
+  /**
+   * Element strides and offset into the storage. Only kernels a backend names in `readsStrided`
+   * see a view (and must read these); every other kernel gets row-major inputs covering their
+   * whole storage, where these are absent or the row-major ones.
+   */
+  readonly strides?: readonly number[];
+  readonly offset?: number;
 }
 
 // Declared as a method so a Backend<SpecificHandle> is usable where a Backend is expected.
@@ -145,6 +160,12 @@ export interface Backend<H = unknown> {
   readonly hostResident?: boolean;
   /** Called (on garbage-collected backends) when `buffers` buffers holding `bytes` were reclaimed by the GC: update memory(). */
   collected?(buffers: number, bytes: number): void;
+  /**
+   * The kernels that read strided inputs (KernelInput's `strides`/`offset`): the engine hands them
+   * views as they are. Every other kernel gets each view materialised first (one `contiguous`
+   * copy per view input, freed right after the kernel).
+   */
+  readonly readsStrided?: { readonly [K in PrimitiveName]?: true };
   /** Fused kernels the engine prefers over their primitive sequences. */
   readonly fused?: Partial<FusedKernels<H>>;
   /** The float dtypes this backend computes in (float64 only where it is really 64-bit). */

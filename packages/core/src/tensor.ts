@@ -7,6 +7,7 @@ import { fitValue } from './validate.js';
 import { DISPOSED_BY, KEEP_ALIVE, setTensorTest, trackTensor } from './memory.js';
 import { fmt, sizeOf, type Shape } from './shape.js';
 import { Storage } from './storage.js';
+import { layoutOf, materializeHandle, type Layout } from './view.js';
 import type { GraphNode } from './autograd/engine.js';
 import { computeGrads, enableGrad, isGradEnabled, noGrad } from './autograd/engine.js';
 import * as U from './ops/unary.js';
@@ -60,9 +61,19 @@ export class Tensor implements Disposable {
 
   /** Whether this tensor escaped every tidy() scope, so garbage collection frees it if dropped. */
   private finalizable = false;
+  /** Where the elements sit in the storage; null: row-major over the whole storage. */
+  private layout_: Layout | null;
+  /** Made by a view op (permute, expand, slice, reshape...) sharing its input's storage. */
+  private view_: boolean;
 
-  constructor(storage: Storage, readonly shape: Shape, readonly dtype: DType) {
+  /**
+   * @internal Tensors are made by ops and creation functions. `layout` places a view's elements
+   * in `storage` (null: row-major over all of it); `isView` marks a tensor sharing another's storage.
+   */
+  constructor(storage: Storage, readonly shape: Shape, readonly dtype: DType, layout: Layout | null = null, isView = false) {
     this.storage_ = storage;
+    this.layout_ = layout;
+    this.view_ = isView;
     // Inside tidy() the scope frees the tensor; only what escapes needs the GC's safety net.
     if (!trackTensor(this)) this.makeFinalizable();
   }
@@ -88,10 +99,12 @@ export class Tensor implements Disposable {
     return this.version_;
   }
 
-  /** Points this tensor at another storage, releasing the old one. */
+  /** Points this tensor at another storage (row-major over all of it), releasing the old one. */
   private replaceStorage(next: Storage): void {
     const old = this.storage;
     this.storage_ = next;
+    this.layout_ = null;
+    this.view_ = false;
     // A tensor that escaped tidy() lets the GC free its new storage too; one in a scope is freed by it.
     if (this.finalizable) next.makeCollectable();
     old.release();
@@ -116,6 +129,39 @@ export class Tensor implements Disposable {
   }
   get isDisposed(): boolean {
     return this.storage_ === null;
+  }
+  /** @internal Where the elements sit in the storage; null for a row-major tensor over all of it. */
+  get layout(): Layout | null {
+    return this.layout_;
+  }
+  /** Element strides into the storage (PyTorch's `stride()`): 0 on expanded axes. */
+  get strides(): readonly number[] {
+    return layoutOf(this.shape, this.layout_).strides;
+  }
+  /** The storage element holding element [0, ..., 0] (PyTorch's `storage_offset()`). */
+  get offset(): number {
+    return this.layout_?.offset ?? 0;
+  }
+  /**
+   * Whether the elements lie row-major over the whole storage, as kernels read them. A view made
+   * by permute, expand or slice usually does not; `contiguous()` makes a copy that does.
+   */
+  get isContiguous(): boolean {
+    return this.layout_ === null;
+  }
+  /** Whether this tensor is a view sharing another tensor's storage (permute, expand, slice, reshape...). */
+  get isView(): boolean {
+    return this.view_;
+  }
+  /**
+   * @internal The storage holding this tensor's elements row-major over all of it, for the caller
+   * to release: this tensor's own (retained), or a fresh copy of a view's elements.
+   */
+  rowMajorStorage(method: string): Storage {
+    const s = this.alive(method);
+    if (this.layout_ === null) return s.retain();
+    const handle = materializeHandle(s, this.dtype, this.shape, this.layout_);
+    return new Storage(s.backend, handle, this.size * bytesPerElement(this.dtype));
   }
   get rank(): number {
     return this.shape.length;
@@ -285,6 +331,9 @@ export class Tensor implements Disposable {
         prev.dispose();
         if (!options.createGraph && own !== gradient) own.dispose();
       }
+      // A gradient rule may return a view (permute's gives g.permute(...)); .grad is the leaf's
+      // own tensor, which in-place ops (grad.zero_()) must be able to change.
+      next.view_ = false;
       t.grad_ = next;
       next.isKept = true;
     }
@@ -293,7 +342,7 @@ export class Tensor implements Disposable {
 
   /** A tensor that shares storage but has no graph history. */
   detach(): Tensor {
-    const t = new Tensor(this.alive('detach').retain(), this.shape, this.dtype);
+    const t = new Tensor(this.alive('detach').retain(), this.shape, this.dtype, this.layout_, this.view_);
     return t;
   }
 
@@ -307,8 +356,10 @@ export class Tensor implements Disposable {
         `assign: cannot put a ${source.dtype} tensor of shape ${fmt(source.shape)} into a ${this.dtype} tensor of shape ${fmt(this.shape)}.`,
       );
     }
+    this.refuseView('assign');
     if (source.backend !== this.backend) source = source.to(this.backend.name);
-    this.replaceStorage(source.storage.retain());
+    // A view's elements are copied out: this tensor holds them row-major.
+    this.replaceStorage(source.rowMajorStorage('assign (the source)'));
     this.version_++;
     return this;
   }
@@ -334,7 +385,7 @@ export class Tensor implements Disposable {
   }
   /** rawDataSync(), read asynchronously (any backend). */
   async rawData(): Promise<StorageArray> {
-    const storage = this.alive('rawData').retain();
+    const storage = this.rowMajorStorage('rawData');
     try {
       return (await storage.backend.read(storage.handle, this.shape, this.dtype)).slice();
     } finally {
@@ -368,7 +419,7 @@ export class Tensor implements Disposable {
    * another tensor.
    */
   async data(): Promise<TypedArray> {
-    const storage = this.alive('data').retain();
+    const storage = this.rowMajorStorage('data');
     try {
       return this.numbers(await storage.backend.read(storage.handle, this.shape, this.dtype), 'data');
     } finally {
@@ -386,7 +437,7 @@ export class Tensor implements Disposable {
 
   /** The values as nested arrays, read asynchronously: toArray() for any backend. */
   async array(): Promise<NestedArray> {
-    const storage = this.alive('array').retain();
+    const storage = this.rowMajorStorage('array');
     try {
       return this.nest(this.numbers(await storage.backend.read(storage.handle, this.shape, this.dtype), 'array'));
     } finally {
@@ -429,7 +480,14 @@ export class Tensor implements Disposable {
         `${method}: backend "${s.backend.name}" keeps its data on a device and has no synchronous read; use ${instead} instead.`,
       );
     }
-    return s.backend.readSync(s.handle, this.shape, this.dtype);
+    if (this.layout_ === null) return s.backend.readSync(s.handle, this.shape, this.dtype);
+    // A view: read a row-major copy, and copy it out before the copy's buffer goes back.
+    const copy = this.rowMajorStorage(method);
+    try {
+      return s.backend.readSync(copy.handle, this.shape, this.dtype).slice();
+    } finally {
+      copy.release();
+    }
   }
 
   /** A copy on another backend (same values, no graph). */
@@ -514,6 +572,7 @@ export class Tensor implements Disposable {
    */
   private inPlace(method: string, compute: () => Tensor): this {
     this.alive(method);
+    this.refuseView(method);
     if (this.requiresGrad && isGradEnabled()) {
       throw new AutogradError(
         this.isLeaf
@@ -539,6 +598,19 @@ export class Tensor implements Disposable {
       result.dispose();
     }
     return this;
+  }
+  /**
+   * In-place ops replace this tensor's storage (copy-on-write) rather than writing into it, so they
+   * cannot reach the tensor a view was made from, as PyTorch's would: refused on views until they
+   * can. Other tensors sharing the old storage (views, detach()) keep the values they had.
+   */
+  private refuseView(method: string): void {
+    if (!this.view_) return;
+    throw new ValueError(
+      `${method}: this tensor (shape ${fmt(this.shape)}) is a view sharing another tensor's storage (made by permute, transpose, expand, slice, ` +
+        `reshape, squeeze...); tsgrad's in-place ops do not write through views yet, so the change would not reach the tensor it views (PyTorch's would). ` +
+        `Call .clone() first to change a copy of its own, or compute the new whole tensor out of place (where, pad, scatter) and assign it to the base.`,
+    );
   }
   add_(other: TensorLike): this { return this.inPlace('add_', () => B.add(this, other)); }
   sub_(other: TensorLike): this { return this.inPlace('sub_', () => B.sub(this, other)); }
@@ -616,6 +688,8 @@ export class Tensor implements Disposable {
   matmul(other: Tensor): Tensor { return L.matmul(this, other); }
 
   reshape(shape: readonly number[]): Tensor { return M.reshape(this, shape); }
+  /** {@link M.contiguous}: this tensor, or a row-major copy of a view's elements (PyTorch's `contiguous()`). */
+  contiguous(): Tensor { return M.contiguous(this); }
   flatten(startAxis = 0, endAxis = -1): Tensor { return M.flatten(this, startAxis, endAxis); }
   squeeze(axis?: number | readonly number[]): Tensor { return M.squeeze(this, axis); }
   unsqueeze(axis: number): Tensor { return M.unsqueeze(this, axis); }

@@ -427,7 +427,7 @@ describe('what the storage dtypes support', () => {
     // Moving and selecting ops take all three; comparisons take int64 (float16/bfloat16 compare in
     // float32); nothing that computes takes any.
     const takesAll = Object.entries(STORAGE_DTYPE_OPS).filter(([, d]) => d.length === STORAGE_DTYPES.length).map(([op]) => op).sort();
-    expect(takesAll).toEqual(['cast', 'concat', 'expand', 'gather', 'pad', 'permute', 'reshape', 'slice', 'where']);
+    expect(takesAll).toEqual(['cast', 'concat', 'contiguous', 'expand', 'gather', 'pad', 'permute', 'reshape', 'slice', 'where']);
     const int64Only = Object.entries(STORAGE_DTYPE_OPS).filter(([, d]) => d.length === 1).map(([op, d]) => `${op}:${d[0]}`).sort();
     expect(int64Only).toEqual(['equal:int64', 'greater:int64', 'greaterEqual:int64', 'less:int64', 'lessEqual:int64', 'notEqual:int64']);
   });

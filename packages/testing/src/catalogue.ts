@@ -934,6 +934,19 @@ export const catalogue: readonly OpEntry[] = [
         return at(x, src);
       }),
   }),
+  entry<{ perm: number[] }>({
+    // A permuted view (no copy) made row-major by the one strided copy, `contiguous`.
+    name: 'contiguous',
+    primitives: ['permute', 'contiguous'],
+    cases: permuteCases,
+    fn: ({ perm }) => (x) => x.permute(perm).contiguous(),
+    reference: ([x], { perm }) =>
+      build(perm.map((a) => x.shape[a]), (idx) => {
+        const src = new Array<number>(idx.length);
+        perm.forEach((a, i) => (src[a] = idx[i]));
+        return at(x, src);
+      }),
+  }),
   entry<{ axis0: number; axis1: number }>({
     name: 'transpose',
     primitives: ['permute'],

@@ -7,7 +7,8 @@ import { catalogue, type OpEntry } from './catalogue.js';
  * here, and the coverage test fails until the catalogue exercises it.
  */
 export function primitiveNames(): PrimitiveName[] {
-  return (Object.keys(opDefs) as OpName[]).filter((k): k is PrimitiveName => opDefs[k].forward === undefined);
+  // contiguous is a backend kernel whose forward hands it the view's flat storage.
+  return (Object.keys(opDefs) as OpName[]).filter((k): k is PrimitiveName => opDefs[k].forward === undefined || k === 'contiguous');
 }
 
 /** For each primitive, the catalogue entries whose forward pass runs it (empty: not covered). */

@@ -1,4 +1,4 @@
-import type { FusedParams, PrimitiveName, PrimitiveParams } from '../backend.js';
+import type { FusedParams, KernelInput, PrimitiveName, PrimitiveParams } from '../backend.js';
 import type { DType } from '../dtype.js';
 import { AutogradError, BackendError, DisposedError, ValueError } from '../errors.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../shape.js';
@@ -13,6 +13,7 @@ import { movementDefs } from '../ops/movement.js';
 import { linalgDefs } from '../ops/linalg.js';
 import { checkStorageDTypes, STORAGE_DTYPE_OPS } from '../ops/dtype-support.js';
 import type { Saves } from './saves.js';
+import { materializeHandle, normalizeLayout, storageElements, type Layout } from '../view.js';
 
 /** Every op the engine records: the backend primitives plus core-only views. */
 export interface OpParams extends PrimitiveParams, FusedParams {
@@ -38,7 +39,12 @@ export { SAVES_NOTHING, SAVES_OUTPUT, savesInputs, type Saves } from './saves.js
 
 interface OpRules<K extends OpName> {
   infer(inputs: readonly Tensor[], params: OpParams[K]): OutInfo;
-  /** Overrides the backend kernel (reshape shares storage). */
+  /**
+   * A view op: the layout of the result in input 0's storage (no kernel, no copy), or null where
+   * none shows it (reshape of some views), and then `forward` or the kernel runs.
+   */
+  view?: (x: Tensor, params: OpParams[K], out: OutInfo) => Layout | null;
+  /** Overrides the backend kernel (reshape's copy, linear's fused kernel). */
   forward?: (inputs: readonly Tensor[], params: OpParams[K], out: OutInfo) => Storage;
 }
 
@@ -145,24 +151,52 @@ export function apply<K extends OpName>(name: K, inputs: readonly Tensor[], para
   }
   checkStorageDTypes(name, inputs, STORAGE_DTYPE_OPS[name]);
   const out = def.infer(inputs, params);
-  let storage: Storage;
-  if (def.forward) storage = def.forward(inputs, params, out);
+  let storage: Storage | undefined;
+  let layout: Layout | null = null;
+  const view = def.view?.(first, params, out);
+  if (view) {
+    // Metadata only: the result shares input 0's storage.
+    storage = first.storage.retain();
+    layout = normalizeLayout(out.shape, view, storageElements(storage, out.dtype));
+  } else if (def.forward) storage = def.forward(inputs, params, out);
   else {
     // Ops without a kernel of their own (reshape, linear) have a forward, so `name` is a primitive here.
     const kernel = backend.kernels[name as unknown as PrimitiveName] as unknown as (
-      i: readonly Tensor[],
+      i: readonly KernelInput<unknown>[],
       p: OpParams[K],
       s: Shape,
       d: DType,
     ) => unknown;
-    storage = new Storage(backend, kernel(inputs, params, out.shape, out.dtype), sizeOf(out.shape) * bytesPerElement(out.dtype));
+    const strided = backend.readsStrided?.[name as unknown as PrimitiveName] === true;
+    const handle = strided ? kernel(inputs, params, out.shape, out.dtype) : withRowMajor(inputs, (rowMajor) => kernel(rowMajor, params, out.shape, out.dtype));
+    storage = new Storage(backend, handle, sizeOf(out.shape) * bytesPerElement(out.dtype));
   }
-  const result = new Tensor(storage, out.shape, out.dtype);
+  const result = new Tensor(storage, out.shape, out.dtype, layout, view !== undefined && view !== null);
   if (needsGrad && gradEnabled && def.vjp !== null) {
     result.requiresGrad = true;
     result.node = { op: name, inputs, params, versions: inputs.map((t) => t.version) };
   }
   return result;
+}
+
+/**
+ * Runs `kernel` on the inputs laid out row-major over their whole storage, as kernels read them:
+ * each view among them is materialised by the backend's `contiguous` copy first, and that copy is
+ * freed once the kernel returns. Contiguous inputs pass as they are (no copy).
+ */
+export function withRowMajor<T>(inputs: readonly Tensor[], kernel: (inputs: readonly KernelInput<unknown>[]) => T): T {
+  // An optional input (linear's bias) may be absent.
+  if (inputs.every((t) => t === undefined || t.layout === null)) return kernel(inputs);
+  const copies: KernelInput<unknown>[] = inputs.slice();
+  try {
+    for (let i = 0; i < inputs.length; i++) {
+      const t = inputs[i];
+      if (t !== undefined && t.layout !== null) copies[i] = { handle: materializeHandle(t.storage, t.dtype, t.shape, t.layout), shape: t.shape, dtype: t.dtype };
+    }
+    return kernel(copies);
+  } finally {
+    for (let i = 0; i < copies.length; i++) if (copies[i] !== inputs[i]) inputs[i].backend.dispose(copies[i].handle);
+  }
 }
 
 /** Tensors reachable from `roots` through recorded nodes, in topological order (inputs first). */

@@ -20,6 +20,7 @@ const NONE: readonly StorageDType[] = [];
 export const STORAGE_DTYPE_OPS: { readonly [K in OpName]: readonly StorageDType[] } = {
   // values moved or selected, never computed
   reshape: ALL,
+  contiguous: ALL,
   cast: ALL,
   permute: ALL,
   expand: ALL,

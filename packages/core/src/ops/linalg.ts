@@ -1,6 +1,6 @@
-import { apply, type OpDefs, type OutInfo } from '../autograd/engine.js';
+import { apply, withRowMajor, type OpDefs, type OutInfo } from '../autograd/engine.js';
 import { savesInputs } from '../autograd/saves.js';
-import type { Backend } from '../backend.js';
+import type { Backend, KernelInput } from '../backend.js';
 import { bytesPerElement } from '../dtype.js';
 import { Storage } from '../storage.js';
 import { sizeOf } from '../shape.js';
@@ -80,8 +80,12 @@ export const linalgDefs: Pick<OpDefs, 'matmul' | 'linear'> = {
 const mm = (a: Tensor, b: Tensor, transA: boolean, transB: boolean) => apply('matmul', [a, b], { transA, transB });
 
 /** The backend's fused kernel when it has one, else matmul, add and relu kernels in sequence. */
-function linearForward(inputs: readonly Tensor[], activation: 'none' | 'relu', out: OutInfo): Storage {
-  const backend: Backend = inputs[0].backend;
+function linearForward(all: readonly Tensor[], activation: 'none' | 'relu', out: OutInfo): Storage {
+  // Its kernels read row-major inputs: views among x, w, b are materialised first.
+  return withRowMajor(all, (inputs) => linearKernels(all[0].backend, inputs, activation, out));
+}
+
+function linearKernels(backend: Backend, inputs: readonly KernelInput<unknown>[], activation: 'none' | 'relu', out: OutInfo): Storage {
   const bytes = sizeOf(out.shape) * bytesPerElement(out.dtype);
   const fused = backend.fused?.linear;
   if (fused) return new Storage(backend, fused(inputs, { activation }, out.shape, out.dtype), bytes);

@@ -5,9 +5,16 @@ import { assertShape, fmt, normalizeAxes, normalizeAxis, sizeOf, type Shape } fr
 import { assertIntList, assertTensor, describe, fitValue } from '../validate.js';
 import { Tensor } from '../tensor.js';
 import { out, sumToShape } from './util.js';
+import { expandLayout, layoutOf, materializeHandle, permuteLayout, reshapeLayout, sliceLayout } from '../view.js';
+import { Storage } from '../storage.js';
+import { bytesPerElement } from '../dtype.js';
 
-/** Shape-changing ops. Every one but reshape copies into a fresh contiguous buffer. */
-type MovementName = 'reshape' | 'permute' | 'expand' | 'slice' | 'concat' | 'pad' | 'gather' | 'scatterAdd';
+/**
+ * Shape-changing ops. reshape, permute, expand and slice are views (`view`: a new layout over the
+ * input's storage, no kernel); reshape copies only where no layout shows the result. The others
+ * copy into a fresh contiguous buffer.
+ */
+type MovementName = 'reshape' | 'contiguous' | 'permute' | 'expand' | 'slice' | 'concat' | 'pad' | 'gather' | 'scatterAdd';
 
 const indicesDType = (op: string, idx: Tensor) => {
   if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}; build them with tensor(values, { dtype: "int32" }).`);
@@ -16,12 +23,22 @@ const indicesDType = (op: string, idx: Tensor) => {
 export const movementDefs: Pick<OpDefs, MovementName> = {
   reshape: {
     infer: ([x], p) => out(p.shape, x.dtype),
-    forward: ([x]) => x.storage.retain(),
+    view: (x, p) => reshapeLayout(x.shape, layoutOf(x.shape, x.layout), p.shape),
+    // No layout shows it (a transposed matrix flattened): a row-major copy of x, read under the new shape.
+    forward: ([x]) => x.rowMajorStorage('reshape'),
     saves: SAVES_NOTHING,
     vjp: (g, [x]) => [g.reshape(x.shape)],
   },
+  contiguous: {
+    infer: ([x]) => out(x.shape, x.dtype),
+    // The kernel reads the flat storage, not a tensor of x's shape.
+    forward: ([x], p) => new Storage(x.backend, materializeHandle(x.storage, x.dtype, x.shape, p), x.size * bytesPerElement(x.dtype)),
+    saves: SAVES_NOTHING,
+    vjp: (g) => [g],
+  },
   permute: {
     infer: ([x], p) => out(p.perm.map((a) => x.shape[a]), x.dtype),
+    view: (x, p) => permuteLayout(layoutOf(x.shape, x.layout), p.perm),
     saves: SAVES_NOTHING,
     vjp: (g, _, __, p) => {
       const inverse = new Array<number>(p.perm.length);
@@ -31,11 +48,13 @@ export const movementDefs: Pick<OpDefs, MovementName> = {
   },
   expand: {
     infer: ([x], p) => out(p.shape, x.dtype),
+    view: (x, p) => expandLayout(x.shape, layoutOf(x.shape, x.layout), p.shape),
     saves: SAVES_NOTHING,
     vjp: (g, [x]) => [sumToShape(g, x.shape)],
   },
   slice: {
     infer: ([x], p) => out(p.size, x.dtype),
+    view: (x, p) => sliceLayout(layoutOf(x.shape, x.layout), p.begin),
     saves: SAVES_NOTHING,
     vjp: (g, [x], _, p) => [g.pad(x.shape.map((d, i) => [p.begin[i], d - p.begin[i] - g.shape[i]] as const))],
   },
@@ -91,7 +110,10 @@ export const movementDefs: Pick<OpDefs, MovementName> = {
   },
 };
 
-/** Same values, new shape; one dimension may be -1 (inferred). Shares storage. */
+/**
+ * Same values, new shape; one dimension may be -1 (inferred). A view sharing x's storage wherever
+ * strides can express it (always for a contiguous x), else a copy (PyTorch's `reshape`).
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   assertTensor('reshape', 'x', x);
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= -1)) {
@@ -112,6 +134,19 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (target.length === x.rank && target.every((d, i) => d === x.shape[i])) return x;
   return apply('reshape', [x], { shape: target });
+}
+
+/**
+ * `x` itself when its elements lie row-major over its whole storage, else a copy that does
+ * (PyTorch's `Tensor.contiguous()`): the one strided copy a view (permute, expand, slice) costs,
+ * which the engine otherwise makes by itself right before a kernel that reads the view. Any dtype;
+ * the gradient passes through.
+ */
+export function contiguous(x: Tensor): Tensor {
+  assertTensor('contiguous', 'x', x);
+  if (x.isContiguous) return x;
+  const layout = layoutOf(x.shape, x.layout);
+  return apply('contiguous', [x], { strides: layout.strides, offset: layout.offset });
 }
 
 /** Merges axes startAxis..endAxis into one. */
@@ -141,7 +176,7 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
   return x.reshape([...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 
-/** Reorders axes: result axis i is input axis perm[i]. */
+/** Reorders axes: result axis i is input axis perm[i]. A view sharing x's storage (no copy). */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   assertTensor('permute', 'x', x);
   assertIntList('permute', 'perm', perm);
@@ -165,7 +200,7 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   return permute(x, perm);
 }
 
-/** Broadcasts to `shape` (-1 keeps a dimension), materialising the copies. */
+/** Broadcasts to `shape` (-1 keeps a dimension): a view, stride 0 on the repeated axes, no copy. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   assertTensor('expand', 'x', x);
   assertIntList('expand', 'shape', shape, -1);
@@ -179,7 +214,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   return apply('expand', [x], { shape: target });
 }
 
-/** A block starting at `begin` of `size` (-1 or omitted: to the end of that axis). */
+/** A block starting at `begin` of `size` (-1 or omitted: to the end of that axis). A view sharing x's storage (no copy). */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   assertTensor('slice', 'x', x);
   assertIntList('slice', 'begin', begin, 0);

@@ -37,7 +37,7 @@ export function kindOf(p: PrimitiveName): string {
       return 'reduce';
     case 'matmul':
       return 'matmul';
-    case 'permute': case 'expand': case 'slice': case 'concat': case 'pad':
+    case 'contiguous': case 'permute': case 'expand': case 'slice': case 'concat': case 'pad':
       return 'movement';
     case 'gather':
       return 'index';
