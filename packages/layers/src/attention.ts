@@ -264,117 +264,226 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
   }
 
   forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
-    const name = this.describe();
-    assertOptions(name, options);
-    const w = this.inProjWeight;
-    const E = this.embedDim;
-    const H = this.numHeads;
-    for (const [what, t] of [['query', query], ['key', key], ['value', value]] as const) checkInput(name, what, t, w.dtype);
-    const layout = this.batchFirst ? '[batch, seq, embedDim]' : '[seq, batch, embedDim]';
-    if (query.rank !== 2 && query.rank !== 3) {
-      throw new ShapeError(`${name}: expected a 3-D query ${layout} or a 2-D unbatched [seq, embedDim], got shape ${fmt(query.shape)} (rank ${query.rank}); reshape it.`);
-    }
-    if (key.rank !== query.rank || value.rank !== query.rank) {
-      throw new ShapeError(`${name}: query ${fmt(query.shape)}, key ${fmt(key.shape)} and value ${fmt(value.shape)} must have the same rank (3 batched, 2 unbatched); give all three as ${query.rank === 3 ? layout : '[seq, embedDim]'}.`);
-    }
-    for (const [what, t] of [['query', query], ['key', key], ['value', value]] as const) {
-      const f = t.shape[t.rank - 1];
-      if (f !== E) {
-        throw new ShapeError(
-          `${name}: ${what} of shape ${fmt(t.shape)} has ${f} features but in_proj_weight of shape ${fmt(w.shape)} takes embedDim=${E}; ` +
-            `give ${what} of shape [..., ${E}] (${query.rank === 3 ? layout : '[seq, embedDim]'}) or build MultiheadAttention(${f}, numHeads).`,
-        );
-      }
-    }
-    if (key.shape.join() !== value.shape.join()) {
-      throw new ShapeError(`${name}: key ${fmt(key.shape)} and value ${fmt(value.shape)} must have the same shape (one value per key); give them the same sequence length and batch size.`);
-    }
-    const batched = query.rank === 3;
-    const bAxis = this.batchFirst ? 0 : 1;
-    const sAxis = 1 - bAxis;
-    if (batched && key.shape[bAxis] !== query.shape[bAxis]) {
-      throw new ShapeError(`${name}: query ${fmt(query.shape)} has batch size ${query.shape[bAxis]} but key ${fmt(key.shape)} has ${key.shape[bAxis]} (batch axis ${bAxis}${this.batchFirst ? ', batchFirst' : ''}); give them the same batch size.`);
-    }
-    // Batch-first [N, L, E] inside.
-    const toBF = (t: Tensor) => (!batched ? t.unsqueeze(0) : this.batchFirst ? t : t.transpose(0, 1));
-    const N = batched ? query.shape[bAxis] : 1;
-    const L = batched ? query.shape[sAxis] : query.shape[0];
-    const S = batched ? key.shape[sAxis] : key.shape[0];
-    const needWeights = checkFlag(name, 'needWeights', options.needWeights, true);
-    const average = checkFlag(name, 'averageAttnWeights', options.averageAttnWeights, true);
-    const isCausal = checkFlag(name, 'isCausal', options.isCausal, false);
-    const mask = this.combinedMask(name, options.attnMask ?? null, options.keyPaddingMask ?? null, isCausal, { N, L, S, batched, query, key });
-
-    const [q, k, v] = this.project(toBF(query), toBF(key), toBF(value), query === key && key === value);
-    const heads = (t: Tensor, len: number) => t.reshape([N, len, H, this.headDim]).permute([0, 2, 1, 3]);
-    const p = this.training ? this.dropout : 0;
-    const [ctx, weights] = attend(heads(q, L), heads(k, S), heads(v, S), 1 / Math.sqrt(this.headDim), mask, p, this.generator);
-    let out = this.outProj.call(ctx.permute([0, 2, 1, 3]).reshape([N, L, E]));
-    out = !batched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
-    if (!needWeights) return [out, null];
-    let wOut = average ? weights.mean(1) : weights;
-    if (!batched) wOut = wOut.squeeze(0);
-    return [out, wOut];
-  }
-
-  /** q, k, v projections; self-attention (one tensor) takes one product with the packed weight, as PyTorch. */
-  private project(q: Tensor, k: Tensor, v: Tensor, same: boolean): Tensor[] {
-    const w = this.inProjWeight;
-    const b = this.inProjBias;
-    if (same) return linear(q, w, b).split(this.embedDim, -1);
-    const ws = w.split(this.embedDim, 0);
-    const bs = b ? b.split(this.embedDim, 0) : [null, null, null];
-    return [linear(q, ws[0], bs[0]), linear(k, ws[1], bs[1]), linear(v, ws[2], bs[2])];
-  }
-
-  /** The attention and key-padding masks checked and merged into one additive [N|1, H|1, L, S] mask (null: none). */
-  private combinedMask(
-    name: string,
-    attnMask: Tensor | null,
-    kpm: Tensor | null,
-    isCausal: boolean,
-    d: { N: number; L: number; S: number; batched: boolean; query: Tensor; key: Tensor },
-  ): Tensor | null {
-    const { N, L, S, batched, query, key } = d;
-    const H = this.numHeads;
-    const dtype = this.inProjWeight.dtype;
-    let total: Tensor | null = null;
-    if (attnMask !== null) {
-      assertTensor(name, 'attnMask', attnMask);
-      checkMaskDType(name, 'attnMask', attnMask, dtype);
-      const ok2 = attnMask.rank === 2 && attnMask.shape[0] === L && attnMask.shape[1] === S;
-      const ok3 = attnMask.rank === 3 && attnMask.shape.join() === [N * H, L, S].join();
-      if (!ok2 && !ok3) {
-        throw new ShapeError(
-          `${name}: attnMask has shape ${fmt(attnMask.shape)} but query ${fmt(query.shape)} and key ${fmt(key.shape)} need [L, S] = ${fmt([L, S])} or [batch·numHeads, L, S] = ${fmt([N * H, L, S])}; ` +
-            `build it for these lengths${L === S ? ` (e.g. generateSquareSubsequentMask(${L}) for a causal mask)` : ''}.`,
-        );
-      }
-      const add = additiveMask(attnMask, dtype, 'masked');
-      total = ok2 ? add : add.reshape([N, H, L, S]);
-    } else if (isCausal) {
-      total = causalMask(L, S, dtype, query.backend.name);
-    }
-    if (kpm !== null) {
-      assertTensor(name, 'keyPaddingMask', kpm);
-      checkMaskDType(name, 'keyPaddingMask', kpm, dtype);
-      const expected = batched ? [N, S] : [S];
-      if (kpm.shape.join() !== expected.join()) {
-        throw new ShapeError(
-          `${name}: keyPaddingMask has shape ${fmt(kpm.shape)} but key ${fmt(key.shape)} needs ${batched ? '[batch, S]' : '[S] (unbatched)'} = ${fmt(expected)}; ` +
-            `give one entry per key${batched ? ' and batch element' : ''} (true = padding).`,
-        );
-      }
-      const add = additiveMask(kpm, dtype, 'masked').reshape([N, 1, 1, S]);
-      total = total ? total.add(add) : add;
-    }
-    return total;
+    const cfg: AttentionConfig = {
+      name: this.describe(),
+      embedDim: this.embedDim,
+      numHeads: this.numHeads,
+      headDim: this.headDim,
+      batchFirst: this.batchFirst,
+      dropoutP: this.training ? this.dropout : 0,
+      generator: this.generator,
+      inProjWeight: this.inProjWeight,
+      inProjBias: this.inProjBias,
+      // Through the module, so out_proj's hooks run.
+      outProj: (t) => this.outProj.call(t),
+    };
+    return attentionForward(cfg, query, key, value, options);
   }
 
   override extraRepr(): string {
     return `embedDim=${this.embedDim}, numHeads=${this.numHeads}${this.dropout ? `, dropout=${this.dropout}` : ''}${this.batchFirst ? ', batchFirst=true' : ''}`;
   }
 }
+
+/** Options of {@link multiheadAttentionForward}: the forward options plus what the module would hold. */
+export interface MultiheadAttentionFunctionalOptions extends MultiheadAttentionForwardOptions {
+  /** in_proj_bias [3·embedDim], or null/absent for none. */
+  inProjBias?: Tensor | null;
+  /** out_proj.bias [embedDim], or null/absent for none. */
+  outProjBias?: Tensor | null;
+  /** Inputs and output as [batch, seq, embed] (default false: [seq, batch, embed]). */
+  batchFirst?: boolean;
+  /** Dropout probability on the attention weights (default 0: PyTorch's training=False). */
+  dropoutP?: number;
+  /** Generator for the dropout mask (core's default otherwise). */
+  generator?: Generator;
+}
+
+/**
+ * Multi-head attention as a function of its weights, PyTorch's F.multi_head_attention_forward:
+ * the pass {@link MultiheadAttention} runs (same checks, masks and shapes), with the weights
+ * given instead of held, so their gradients reach whatever tensors the caller passes.
+ * - query, key, value as MultiheadAttention takes them ([L, N, E], [S, N, E], or batch-first or
+ *   unbatched); inProjWeight [3·E, E] (W_q, W_k, W_v stacked), outProjWeight [E, E], biases in
+ *   the options; numHeads divides E. One float dtype for all. Returns [output, weights] as
+ *   {@link MultiheadAttention.forward}.
+ * @throws ValueError when numHeads does not divide E or dropoutP is not in [0, 1]; ShapeError for
+ *   weights or biases of the wrong shape, and the layer's errors for the inputs and masks;
+ *   DTypeError for non-float or mixed dtypes.
+ */
+export function multiheadAttentionForward(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  numHeads: number,
+  inProjWeight: Tensor,
+  outProjWeight: Tensor,
+  options: MultiheadAttentionFunctionalOptions = {},
+): [Tensor, Tensor | null] {
+  const op = 'multiheadAttentionForward';
+  assertOptions(op, options);
+  assertTensor(op, 'inProjWeight', inProjWeight);
+  if (!isFloat(inProjWeight.dtype)) throw new DTypeError(`${op}: inProjWeight must be float32 or float64, got ${inProjWeight.dtype}.`);
+  const dtype = inProjWeight.dtype;
+  const E = inProjWeight.shape[1];
+  if (inProjWeight.rank !== 2 || inProjWeight.shape[0] !== 3 * E) {
+    throw new ShapeError(`${op}: inProjWeight must have shape [3·embedDim, embedDim] (W_q, W_k, W_v stacked by rows), got ${fmt(inProjWeight.shape)}.`);
+  }
+  checkSize(op, 'numHeads', numHeads);
+  if (E % numHeads !== 0) throw new ValueError(`${op}: embedDim=${E} (inProjWeight ${fmt(inProjWeight.shape)}) is not divisible by numHeads=${numHeads}; use a numHeads that divides ${E}.`);
+  const { inProjBias = null, outProjBias = null, batchFirst, dropoutP, generator, ...forward } = options;
+  const checked: [string, Tensor | null, number[]][] = [
+    ['outProjWeight', outProjWeight, [E, E]],
+    ['options.inProjBias', inProjBias, [3 * E]],
+    ['options.outProjBias', outProjBias, [E]],
+  ];
+  for (const [what, t, shape] of checked) {
+    if (t === null) continue;
+    checkInput(op, what, t, dtype);
+    if (t.shape.join() !== shape.join()) throw new ShapeError(`${op}: ${what} must have shape ${fmt(shape)} for embedDim=${E} (inProjWeight ${fmt(inProjWeight.shape)}), got ${fmt(t.shape)}.`);
+  }
+  const cfg: AttentionConfig = {
+    name: op,
+    embedDim: E,
+    numHeads,
+    headDim: E / numHeads,
+    batchFirst: checkFlag(op, 'batchFirst', batchFirst, false),
+    dropoutP: checkProbability(op, 'options.dropoutP', dropoutP ?? 0),
+    generator,
+    inProjWeight,
+    inProjBias,
+    outProj: (t) => linear(t, outProjWeight, outProjBias),
+  };
+  return attentionForward(cfg, query, key, value, forward);
+}
+
+/** What a multi-head attention pass reads besides its inputs: the layer's settings and weights. */
+interface AttentionConfig {
+  readonly name: string;
+  readonly embedDim: number;
+  readonly numHeads: number;
+  readonly headDim: number;
+  readonly batchFirst: boolean;
+  /** The dropout probability in effect (0 outside training). */
+  readonly dropoutP: number;
+  readonly generator: Generator | undefined;
+  readonly inProjWeight: Tensor;
+  readonly inProjBias: Tensor | null;
+  readonly outProj: (t: Tensor) => Tensor;
+}
+
+/** MultiheadAttention's forward pass (checks, masks, projections, heads), shared with {@link multiheadAttentionForward}. */
+function attentionForward(cfg: AttentionConfig, query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions): [Tensor, Tensor | null] {
+  const name = cfg.name;
+  assertOptions(name, options);
+  const w = cfg.inProjWeight;
+  const E = cfg.embedDim;
+  const H = cfg.numHeads;
+  for (const [what, t] of [['query', query], ['key', key], ['value', value]] as const) checkInput(name, what, t, w.dtype);
+  const layout = cfg.batchFirst ? '[batch, seq, embedDim]' : '[seq, batch, embedDim]';
+  if (query.rank !== 2 && query.rank !== 3) {
+    throw new ShapeError(`${name}: expected a 3-D query ${layout} or a 2-D unbatched [seq, embedDim], got shape ${fmt(query.shape)} (rank ${query.rank}); reshape it.`);
+  }
+  if (key.rank !== query.rank || value.rank !== query.rank) {
+    throw new ShapeError(`${name}: query ${fmt(query.shape)}, key ${fmt(key.shape)} and value ${fmt(value.shape)} must have the same rank (3 batched, 2 unbatched); give all three as ${query.rank === 3 ? layout : '[seq, embedDim]'}.`);
+  }
+  for (const [what, t] of [['query', query], ['key', key], ['value', value]] as const) {
+    const f = t.shape[t.rank - 1];
+    if (f !== E) {
+      throw new ShapeError(
+        `${name}: ${what} of shape ${fmt(t.shape)} has ${f} features but in_proj_weight of shape ${fmt(w.shape)} takes embedDim=${E}; ` +
+          `give ${what} of shape [..., ${E}] (${query.rank === 3 ? layout : '[seq, embedDim]'}) or build MultiheadAttention(${f}, numHeads).`,
+      );
+    }
+  }
+  if (key.shape.join() !== value.shape.join()) {
+    throw new ShapeError(`${name}: key ${fmt(key.shape)} and value ${fmt(value.shape)} must have the same shape (one value per key); give them the same sequence length and batch size.`);
+  }
+  const batched = query.rank === 3;
+  const bAxis = cfg.batchFirst ? 0 : 1;
+  const sAxis = 1 - bAxis;
+  if (batched && key.shape[bAxis] !== query.shape[bAxis]) {
+    throw new ShapeError(`${name}: query ${fmt(query.shape)} has batch size ${query.shape[bAxis]} but key ${fmt(key.shape)} has ${key.shape[bAxis]} (batch axis ${bAxis}${cfg.batchFirst ? ', batchFirst' : ''}); give them the same batch size.`);
+  }
+  // Batch-first [N, L, E] inside.
+  const toBF = (t: Tensor) => (!batched ? t.unsqueeze(0) : cfg.batchFirst ? t : t.transpose(0, 1));
+  const N = batched ? query.shape[bAxis] : 1;
+  const L = batched ? query.shape[sAxis] : query.shape[0];
+  const S = batched ? key.shape[sAxis] : key.shape[0];
+  const needWeights = checkFlag(name, 'needWeights', options.needWeights, true);
+  const average = checkFlag(name, 'averageAttnWeights', options.averageAttnWeights, true);
+  const isCausal = checkFlag(name, 'isCausal', options.isCausal, false);
+  const mask = combinedMask(cfg, name, options.attnMask ?? null, options.keyPaddingMask ?? null, isCausal, { N, L, S, batched, query, key });
+
+  const [q, k, v] = project(cfg, toBF(query), toBF(key), toBF(value), query === key && key === value);
+  const heads = (t: Tensor, len: number) => t.reshape([N, len, H, cfg.headDim]).permute([0, 2, 1, 3]);
+  const p = cfg.dropoutP;
+  const [ctx, weights] = attend(heads(q, L), heads(k, S), heads(v, S), 1 / Math.sqrt(cfg.headDim), mask, p, cfg.generator);
+  let out = cfg.outProj(ctx.permute([0, 2, 1, 3]).reshape([N, L, E]));
+  out = !batched ? out.squeeze(0) : cfg.batchFirst ? out : out.transpose(0, 1);
+  if (!needWeights) return [out, null];
+  let wOut = average ? weights.mean(1) : weights;
+  if (!batched) wOut = wOut.squeeze(0);
+  return [out, wOut];
+}
+
+
+/** q, k, v projections; self-attention (one tensor) takes one product with the packed weight, as PyTorch. */
+function project(cfg: AttentionConfig, q: Tensor, k: Tensor, v: Tensor, same: boolean): Tensor[] {
+  const w = cfg.inProjWeight;
+  const b = cfg.inProjBias;
+  if (same) return linear(q, w, b).split(cfg.embedDim, -1);
+  const ws = w.split(cfg.embedDim, 0);
+  const bs = b ? b.split(cfg.embedDim, 0) : [null, null, null];
+  return [linear(q, ws[0], bs[0]), linear(k, ws[1], bs[1]), linear(v, ws[2], bs[2])];
+}
+
+
+/** The attention and key-padding masks checked and merged into one additive [N|1, H|1, L, S] mask (null: none). */
+function combinedMask(
+  cfg: AttentionConfig,
+  name: string,
+  attnMask: Tensor | null,
+  kpm: Tensor | null,
+  isCausal: boolean,
+  d: { N: number; L: number; S: number; batched: boolean; query: Tensor; key: Tensor },
+): Tensor | null {
+  const { N, L, S, batched, query, key } = d;
+  const H = cfg.numHeads;
+  const dtype = cfg.inProjWeight.dtype;
+  let total: Tensor | null = null;
+  if (attnMask !== null) {
+    assertTensor(name, 'attnMask', attnMask);
+    checkMaskDType(name, 'attnMask', attnMask, dtype);
+    const ok2 = attnMask.rank === 2 && attnMask.shape[0] === L && attnMask.shape[1] === S;
+    const ok3 = attnMask.rank === 3 && attnMask.shape.join() === [N * H, L, S].join();
+    if (!ok2 && !ok3) {
+      throw new ShapeError(
+        `${name}: attnMask has shape ${fmt(attnMask.shape)} but query ${fmt(query.shape)} and key ${fmt(key.shape)} need [L, S] = ${fmt([L, S])} or [batch·numHeads, L, S] = ${fmt([N * H, L, S])}; ` +
+          `build it for these lengths${L === S ? ` (e.g. generateSquareSubsequentMask(${L}) for a causal mask)` : ''}.`,
+      );
+    }
+    const add = additiveMask(attnMask, dtype, 'masked');
+    total = ok2 ? add : add.reshape([N, H, L, S]);
+  } else if (isCausal) {
+    total = causalMask(L, S, dtype, query.backend.name);
+  }
+  if (kpm !== null) {
+    assertTensor(name, 'keyPaddingMask', kpm);
+    checkMaskDType(name, 'keyPaddingMask', kpm, dtype);
+    const expected = batched ? [N, S] : [S];
+    if (kpm.shape.join() !== expected.join()) {
+      throw new ShapeError(
+        `${name}: keyPaddingMask has shape ${fmt(kpm.shape)} but key ${fmt(key.shape)} needs ${batched ? '[batch, S]' : '[S] (unbatched)'} = ${fmt(expected)}; ` +
+          `give one entry per key${batched ? ' and batch element' : ''} (true = padding).`,
+      );
+    }
+    const add = additiveMask(kpm, dtype, 'masked').reshape([N, 1, 1, S]);
+    total = total ? total.add(add) : add;
+  }
+  return total;
+}
+
 
 // ---- Transformer encoder ---------------------------------------------------------------------------
 

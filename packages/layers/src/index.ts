@@ -27,9 +27,11 @@ export {
 export { Embedding, embedding, type EmbeddingOptions, type EmbeddingFunctionalOptions, type EmbeddingFromPretrainedOptions } from './embedding.js';
 export { summary, ModelSummary, type SummaryRow, type SummaryOptions } from './summary.js';
 export { LayerNorm, layerNorm, type LayerNormOptions, type LayerNormFunctionalOptions } from './layernorm.js';
-export { LSTM, GRU, LSTMCell, GRUCell, type RNNOptions, type RNNCellOptions } from './rnn.js';
+export { LSTM, GRU, LSTMCell, GRUCell, lstmCell, gruCell, type RNNOptions, type RNNCellOptions } from './rnn.js';
 export {
   MultiheadAttention,
+  multiheadAttentionForward,
+  type MultiheadAttentionFunctionalOptions,
   TransformerEncoderLayer,
   TransformerEncoder,
   scaledDotProductAttention,

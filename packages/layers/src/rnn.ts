@@ -1,4 +1,4 @@
-import { ShapeError, ValueError, concat, linear, stack, uniform, zeros, type DType, type Generator, type Tensor } from '@tsgrad/core';
+import { DTypeError, ShapeError, ValueError, assertTensor, concat, isFloat, linear, stack, uniform, zeros, type DType, type Generator, type Tensor } from '@tsgrad/core';
 import { Module } from './module.js';
 import { checkFlag, checkInput, checkProbability, checkSize, dropoutTrain, factoryDType, fmt, type LayerFactoryOptions } from './sequence-common.js';
 
@@ -37,6 +37,76 @@ function gruStep(gi: Tensor, h: Tensor, wHh: Tensor, bHh: Tensor | null, hidden:
   const z = iz.add(hz).sigmoid();
   const n = inn.add(r.mul(hn)).tanh();
   return z.neg().add(1).mul(n).add(z.mul(h));
+}
+
+/**
+ * The tensors of a functional cell checked (op names the function): weights [G·H, I] and
+ * [G·H, H], biases [G·H] or null, input [N, I] or [I], states of the input's batch; returns the
+ * input and states as [N, ·] and whether the input was batched.
+ */
+function cellArgs(op: string, gates: number, input: unknown, states: readonly [string, unknown][], wIh: unknown, wHh: unknown, bIh: unknown, bHh: unknown): { x: Tensor; batched: boolean; states: Tensor[]; hidden: number } {
+  assertTensor(op, 'weightHh', wHh);
+  if (!isFloat(wHh.dtype)) throw new DTypeError(`${op}: weightHh must be float32 or float64, got ${wHh.dtype}.`);
+  const dtype = wHh.dtype;
+  checkInput(op, 'weightIh', wIh, dtype);
+  if (wHh.rank !== 2 || wHh.shape[0] !== gates * wHh.shape[1]) {
+    throw new ShapeError(`${op}: weightHh must have shape [${gates}·hiddenSize, hiddenSize], got ${fmt(wHh.shape)}; give the ${gates} gates' recurrent weights stacked by rows.`);
+  }
+  const H = wHh.shape[1];
+  if (wIh.rank !== 2 || wIh.shape[0] !== gates * H) {
+    throw new ShapeError(`${op}: weightIh must have shape [${gates}·hiddenSize, inputSize] = [${gates * H}, inputSize] (weightHh is ${fmt(wHh.shape)}), got ${fmt(wIh.shape)}.`);
+  }
+  for (const [what, b] of [['biasIh', bIh], ['biasHh', bHh]] as const) {
+    if (b === null || b === undefined) continue;
+    checkInput(op, what, b, dtype);
+    if (b.rank !== 1 || b.shape[0] !== gates * H) throw new ShapeError(`${op}: ${what} must have shape [${gates * H}] (${gates}·hiddenSize), got ${fmt(b.shape)}; or pass null for no bias.`);
+  }
+  checkInput(op, 'the input', input, dtype);
+  const I = wIh.shape[1];
+  if ((input.rank !== 1 && input.rank !== 2) || input.shape[input.rank - 1] !== I) {
+    throw new ShapeError(`${op}: the input must have shape [batch, ${I}] or unbatched [${I}] (weightIh is ${fmt(wIh.shape)}), got ${fmt(input.shape)}.`);
+  }
+  const batched = input.rank === 2;
+  const expected = batched ? [input.shape[0], H] : [H];
+  const out = states.map(([what, s]) => {
+    checkInput(op, what, s, dtype);
+    if (s.shape.join() !== expected.join()) {
+      throw new ShapeError(`${op}: ${what} has shape ${fmt(s.shape)} but the input ${fmt(input.shape)} and weightHh ${fmt(wHh.shape)} need ${fmt(expected)}; give ${what} of that shape (zeros to start).`);
+    }
+    return batched ? s : s.unsqueeze(0);
+  });
+  return { x: batched ? input : input.unsqueeze(0), batched, states: out, hidden: H };
+}
+
+/**
+ * One LSTM step as a function of its weights (PyTorch's torch.lstm_cell): the step {@link LSTM}
+ * and {@link LSTMCell} run, with their formulas and gate order i, f, g, o. Differentiable in
+ * every tensor argument.
+ * - input [N, inputSize] (or unbatched [inputSize]); hx [h, c], each [N, hiddenSize] ([hiddenSize]);
+ *   weightIh [4·hiddenSize, inputSize], weightHh [4·hiddenSize, hiddenSize], biasIh and biasHh
+ *   [4·hiddenSize] or null; one float dtype for all. Returns [h', c'] of h's shape.
+ * @throws ShapeError naming lstmCell and the shapes for weights, biases, input or states that do
+ *   not fit; DTypeError for non-float or mixed dtypes.
+ */
+export function lstmCell(input: Tensor, hx: readonly [Tensor, Tensor], weightIh: Tensor, weightHh: Tensor, biasIh: Tensor | null = null, biasHh: Tensor | null = null): [Tensor, Tensor] {
+  if (!Array.isArray(hx) || hx.length !== 2) throw new ValueError(`lstmCell: hx must be a pair [h, c], got ${Array.isArray(hx) ? `an array of ${hx.length}` : typeof hx}.`);
+  const a = cellArgs('lstmCell', 4, input, [['h', hx[0]], ['c', hx[1]]], weightIh, weightHh, biasIh, biasHh);
+  const [h, c] = lstmStep(linear(a.x, weightIh, biasIh), a.states[0], a.states[1], weightHh, biasHh, a.hidden);
+  return a.batched ? [h, c] : [h.squeeze(0), c.squeeze(0)];
+}
+
+/**
+ * One GRU step as a function of its weights (PyTorch's torch.gru_cell): the step {@link GRU} and
+ * {@link GRUCell} run, gate order r, z, n. Differentiable in every tensor argument.
+ * - input [N, inputSize] (or [inputSize]); hx [N, hiddenSize] ([hiddenSize]); weightIh
+ *   [3·hiddenSize, inputSize], weightHh [3·hiddenSize, hiddenSize], biases [3·hiddenSize] or
+ *   null. Returns h' of hx's shape.
+ * @throws as {@link lstmCell}, naming gruCell.
+ */
+export function gruCell(input: Tensor, hx: Tensor, weightIh: Tensor, weightHh: Tensor, biasIh: Tensor | null = null, biasHh: Tensor | null = null): Tensor {
+  const a = cellArgs('gruCell', 3, input, [['hx', hx]], weightIh, weightHh, biasIh, biasHh);
+  const h = gruStep(linear(a.x, weightIh, biasIh), a.states[0], weightHh, biasHh, a.hidden);
+  return a.batched ? h : h.squeeze(0);
 }
 
 /** Parameters of one cell under `suffix` ("_l0", "_l1_reverse", "" for the cells), drawn from U(±1/√hidden) in PyTorch's order. */

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { apply, einsum, indexSelect, linear, matmul, stack, concat, where, type PrimitiveName, type Tensor, type DType } from '@tsgrad/core';
-import { avgPool2d, conv2d, maxPool2d } from '@tsgrad/core';
+import { adaptiveAvgPool2d, avgPool2d, conv1d, conv2d, convTranspose2d, maxPool1d, maxPool2d, oneHot } from '@tsgrad/core';
 import { broadcastShapesArb, shapeArb, takeValues, tensorArb, valueArb, valuePoolArb, type ShapeConstraints, type ValueConstraints } from './arbitraries.js';
 import { at, build, cPow, refBinary, refMatmul, refReduce, refSoftmax, refUnary, refWhere, type Reference } from './reference.js';
 import { formatSpec, sizeOfShape, type TensorSpec } from './spec.js';
 import { batchNorm, embedding, groupNorm } from '@tsgrad/layers';
 import { layerNorm, scaledDotProductAttention } from '@tsgrad/layers';
+import { gruCell, lstmCell, multiheadAttentionForward } from '@tsgrad/layers';
 
 /** One random application of an op: its inputs as specs, its parameters, and the function to run. */
 export interface OpInstance {
@@ -852,6 +853,459 @@ function refIndex(x: TensorSpec, items: string): Reference {
  * Every public op of core, listed once: what drives the property tests, the conformance suite
  * and the gradcheck command. Domains and kinks are handled by each op's input arbitrary.
  */
+// ---- more of issue 10's functional ops: 1-D conv and pooling, transposed conv, adaptive pooling --
+
+interface Conv1dParams {
+  stride: number;
+  padding: number;
+  dilation: number;
+  groups: number;
+}
+
+/** A [N, C, L] spec as [N, C, 1, L]: the 1-D ops' references are the 2-D ones over a height of 1. */
+const asPlane = (x: TensorSpec): TensorSpec => ({ ...x, shape: [...x.shape.slice(0, -1), 1, x.shape[x.shape.length - 1]] });
+/** The reference of a 2-D op over a height of 1, that height dropped again. */
+const dropHeight = (r: Reference): Reference => ({ shape: r.shape.filter((_, i) => i !== 2), values: r.values });
+
+/** x [N, C, L], weight [Cout, C/groups, k] and a bias, in a geometry that fits. */
+const conv1dCases = cases(
+  fc.record({
+    n: fc.integer({ min: 1, max: 2 }),
+    groups: fc.integer({ min: 1, max: 2 }),
+    cinG: fc.integer({ min: 1, max: 2 }),
+    coutG: fc.integer({ min: 1, max: 2 }),
+    l: fc.integer({ min: 1, max: 6 }),
+    k: fc.integer({ min: 1, max: 3 }),
+    stride: fc.integer({ min: 1, max: 2 }),
+    padding: fc.integer({ min: 0, max: 1 }),
+    dilation: fc.integer({ min: 1, max: 2 }),
+    bias: fc.boolean(),
+  }),
+  [{}, {}, {}],
+  ({ n, groups, cinG, coutG, l, k, stride, padding, dilation, bias }, d): Case<Conv1dParams> => {
+    const x = d.tensor([n, groups * cinG, l], 0);
+    const weight = d.tensor([groups * coutG, cinG, fitKernel(k, l, padding, dilation)], 1);
+    return { inputs: bias ? [x, weight, d.tensor([groups * coutG], 2)] : [x, weight], params: { stride, padding, dilation, groups } };
+  },
+);
+
+const refConv1d = (x: TensorSpec, w: TensorSpec, b: TensorSpec | undefined, p: Conv1dParams): Reference =>
+  dropHeight(refConv2d(asPlane(x), asPlane(w), b, { stride: [1, p.stride], padding: [0, p.padding], dilation: [1, p.dilation], groups: p.groups }));
+
+interface ConvTranspose2dParams {
+  stride: [number, number];
+  padding: [number, number];
+  outputPadding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/** x [N, Cin, H, W], weight [Cin, Cout/groups, kH, kW] and a bias; outputPadding below stride or dilation, a non-empty output. */
+const convTranspose2dCases = cases(
+  fc.record({
+    n: fc.integer({ min: 1, max: 2 }),
+    groups: fc.integer({ min: 1, max: 2 }),
+    cinG: fc.integer({ min: 1, max: 2 }),
+    coutG: fc.integer({ min: 1, max: 2 }),
+    hw: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    padding: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 })),
+    outputPadding: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 })),
+    dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    bias: fc.boolean(),
+  }),
+  [{}, {}, {}],
+  ({ n, groups, cinG, coutG, hw, k, stride, padding, outputPadding, dilation, bias }, d): Case<ConvTranspose2dParams> => {
+    const cin = groups * cinG;
+    const batch = n * cin * hw[0] * hw[1] > 18 ? 1 : n;
+    const op = [0, 1].map((i) => Math.min(outputPadding[i], Math.max(stride[i], dilation[i]) - 1)) as [number, number];
+    // No padding where it would leave an empty output.
+    const pad = [0, 1].map((i) => ((hw[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (k[i] - 1) + op[i] + 1 > 0 ? padding[i] : 0)) as [number, number];
+    const x = d.tensor([batch, cin, hw[0], hw[1]], 0);
+    const weight = d.tensor([cin, coutG, k[0], k[1]], 1);
+    const params = { stride, padding: pad, outputPadding: op, dilation, groups };
+    return { inputs: bias ? [x, weight, d.tensor([groups * coutG], 2)] : [x, weight], params };
+  },
+);
+
+/** Each input element times the kernel, added at (ih·s - p + i·d, iw·s - p + j·d): the adjoint of conv2d (PyTorch's conv_transpose2d). */
+function refConvTranspose2d(x: TensorSpec, w: TensorSpec, b: TensorSpec | undefined, p: ConvTranspose2dParams): Reference {
+  const [N, cin, H, W] = x.shape;
+  const [, coutG, kh, kw] = w.shape;
+  const cinG = cin / p.groups;
+  const cout = coutG * p.groups;
+  const size = [H, W].map((n, i) => (n - 1) * p.stride[i] - 2 * p.padding[i] + p.dilation[i] * ([kh, kw][i] - 1) + p.outputPadding[i] + 1);
+  const out = build([N, cout, size[0], size[1]], ([, o]) => (b ? b.values[o] : 0));
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < cin; c++) {
+      const g = Math.floor(c / cinG);
+      for (let ih = 0; ih < H; ih++) {
+        for (let iw = 0; iw < W; iw++) {
+          for (let o = 0; o < coutG; o++) {
+            for (let i = 0; i < kh; i++) {
+              for (let j = 0; j < kw; j++) {
+                const oh = ih * p.stride[0] - p.padding[0] + i * p.dilation[0];
+                const ow = iw * p.stride[1] - p.padding[1] + j * p.dilation[1];
+                if (oh < 0 || oh >= size[0] || ow < 0 || ow >= size[1]) continue;
+                out.values[((n * cout + g * coutG + o) * size[0] + oh) * size[1] + ow] += at(x, [n, c, ih, iw]) * at(w, [c, o, i, j]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+interface Pool1dParams {
+  kernelSize: number;
+  stride: number | undefined;
+  padding: number;
+  dilation: number;
+  ceilMode: boolean;
+}
+
+/** x [N, C, L] with distinct values (no tie in a window) and a window that fits. */
+const maxPool1dCases = cases(
+  fc.record({
+    n: fc.integer({ min: 1, max: 2 }),
+    c: fc.integer({ min: 1, max: 2 }),
+    l: fc.integer({ min: 1, max: 6 }),
+    k: fc.integer({ min: 1, max: 3 }),
+    stride: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+    padding: fc.integer({ min: 0, max: 1 }),
+    dilation: fc.integer({ min: 1, max: 2 }),
+    ceilMode: fc.boolean(),
+  }),
+  [{ distinct: true }],
+  ({ n, c, l, k, stride, padding, dilation, ceilMode }, d): Case<Pool1dParams> => {
+    // As for maxPool2d: dilation only without padding, padding at most half the kernel.
+    const dil = padding === 0 ? dilation : 1;
+    const kernelSize = fitKernel(k, l, Math.min(padding, Math.floor(k / 2)), dil);
+    return { inputs: [d.tensor([n, c, l], 0)], params: { kernelSize, stride, padding: Math.min(padding, Math.floor(kernelSize / 2)), dilation: dil, ceilMode } };
+  },
+);
+
+/** x [N, C, H, W] and an output size per axis, at most the input's (null keeps it). */
+const adaptivePoolCases = cases(
+  fc.record({
+    n: fc.integer({ min: 1, max: 2 }),
+    c: fc.integer({ min: 1, max: 2 }),
+    hw: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
+    out: fc.tuple(fc.option(fc.nat(), { nil: null, freq: 4 }), fc.option(fc.nat(), { nil: null, freq: 4 })),
+  }),
+  [{}],
+  ({ n, c, hw, out }, d) => ({
+    inputs: [d.tensor([n, c, hw[0], hw[1]], 0)],
+    params: { outputSize: out.map((o, i) => (o === null ? null : 1 + (o % (hw[i] + 1)))) as [number | null, number | null] },
+  }),
+);
+
+/** Output cell (i, j) averages rows floor(i·H/oh) .. ceil((i+1)·H/oh) and likewise columns (PyTorch's adaptive_avg_pool2d). */
+function refAdaptiveAvgPool2d(x: TensorSpec, outputSize: readonly (number | null)[]): Reference {
+  const [N, C, H, W] = x.shape;
+  const [oh, ow] = outputSize.map((o, i) => o ?? [H, W][i]);
+  return build([N, C, oh, ow], ([n, c, i, j]) => {
+    const [r0, r1] = [Math.floor((i * H) / oh), Math.ceil(((i + 1) * H) / oh)];
+    const [c0, c1] = [Math.floor((j * W) / ow), Math.ceil(((j + 1) * W) / ow)];
+    let s = 0;
+    for (let r = r0; r < r1; r++) for (let q = c0; q < c1; q++) s += at(x, [n, c, r, q]);
+    return s / ((r1 - r0) * (c1 - c0));
+  });
+}
+
+// ---- more of issue 10's tensor API: std, repeat/tile, split/chunk/unbind, masks ----------------
+
+/** Distinct values (no constant line: std's root is smooth there); correction 1 only on lines of two or more. */
+const stdCases = cases(fc.record({ sa: shapeAndAxis(), unbiased: fc.boolean() }), [{ distinct: true }], ({ sa: { shape, axis }, unbiased }, d) => ({
+  inputs: [d.tensor(shape)],
+  params: { axis, correction: unbiased && shape[axis] > 1 ? 1 : 0 },
+}));
+
+/** x of rank <= 3 and a count per axis (0-1 extra leading axes), at most 24 output values. */
+const repeatCases = cases(
+  fc.record({ shape: shapeArb({ maxSize: 6 }), extra: fc.integer({ min: 0, max: 1 }), counts: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 4, maxLength: 4 }), short: fc.nat() }),
+  [{}],
+  ({ shape, extra, counts, short }, d) => {
+    const repeats = counts.slice(0, shape.length + extra);
+    // Counts of 1 from the left until the output fits (a map, so shrinking still works).
+    for (let i = 0; i < repeats.length && sizeOfShape(shape) * sizeOfShape(repeats) > 24; i++) repeats[i] = 1;
+    // tile takes fewer reps than axes too (padded with leading 1s): drop some from the front.
+    return { inputs: [d.tensor(shape)], params: { repeats, reps: repeats.slice(short % (repeats.length + 1)) } };
+  },
+);
+
+/** Output element idx is x at idx modulo x's (left-padded) shape: torch.Tensor.repeat / np.tile. */
+function refRepeat(x: TensorSpec, repeats: readonly number[]): Reference {
+  const shape = [...new Array<number>(repeats.length - x.shape.length).fill(1), ...x.shape];
+  return build(shape.map((s, i) => s * repeats[i]), (idx) => at({ shape, values: x.values }, idx.map((v, i) => v % shape[i])));
+}
+
+interface SplitParams {
+  axis: number;
+  /** A split size, or section sizes summing to the axis length. */
+  sizes: number | number[];
+}
+
+/** x, an axis, and a split size or sections of it. */
+const splitCases = cases(
+  fc.record({ sa: shapeAndAxis(), size: fc.integer({ min: 1, max: 4 }), cuts: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), sections: fc.boolean() }),
+  [{}],
+  ({ sa: { shape, axis }, size, cuts, sections }, d): Case<SplitParams> => {
+    // Sections: cut the axis after each position whose flag is set (a flag past the end is ignored).
+    const n = shape[axis];
+    const parts: number[] = [];
+    let last = 0;
+    for (let i = 1; i < n; i++) {
+      if (cuts[i - 1]) {
+        parts.push(i - last);
+        last = i;
+      }
+    }
+    parts.push(n - last);
+    return { inputs: [d.tensor(shape)], params: { axis, sizes: sections ? parts : size } };
+  },
+);
+
+/** The pieces scaled by 1, 2, 3, ... and joined again: a wrong order or size changes the result. */
+const scaledJoin = (parts: Tensor[], axis: number) => concat(parts.map((p, k) => p.mul(k + 1)), axis);
+
+/** Each element times 1 + the index of the piece it falls in, pieces of `sizes` along `axis`. */
+function refPieces(x: TensorSpec, axis: number, sizes: readonly number[]): Reference {
+  const piece: number[] = sizes.flatMap((s, k) => new Array<number>(s).fill(k));
+  return build(x.shape, (idx) => at(x, idx) * (piece[idx[axis]] + 1));
+}
+
+/** Split sizes along an axis of n: `size` each, the last smaller (torch.split). */
+const bySize = (n: number, size: number) => range(Math.ceil(n / size)).map((k) => Math.min(size, n - k * size));
+
+/** x and a mask that broadcasts to it (a suffix of x's shape, some dimensions 1); a fill value. */
+const maskedFillCases = cases(
+  fc.record({ shape: shapeArb(), drop: fc.integer({ min: 0, max: 3 }), ones: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), value: fc.constantFrom(0, -1.5, 3.25) }),
+  [{}, BOOL_POOL],
+  ({ shape, drop, ones, value }, d) => {
+    const m = shape.slice(Math.min(drop, shape.length)).map((dim, i) => (ones[i] ? 1 : dim));
+    return { inputs: [d.tensor(shape, 0), d.mask(m, 1)], params: { value } };
+  },
+);
+
+/** int32 indices in [0, numClasses). */
+const oneHotCases = cases(fc.record({ shape: shapeArb({ maxRank: 2 }), numClasses: fc.integer({ min: 1, max: 4 }) }), [INDEX_POOL], ({ shape, numClasses }, d) => ({
+  inputs: [d.indices(shape, numClasses, 0)],
+  params: { numClasses },
+}));
+
+/** Values in {-1, 0, 1} (plus the edge values), so zeros are common; an axis or all of them. */
+const allAnyCases = cases(
+  fc.record({ sa: shapeAndAxis(), whole: fc.boolean(), keepDims: fc.boolean() }),
+  [{ min: -1, max: 1, step: 1 }],
+  ({ sa: { shape, axis }, whole, keepDims }, d) => ({ inputs: [d.tensor(shape)], params: { axis: whole ? undefined : axis, keepDims } }),
+);
+
+/** f over each line along `axis` (every element when axis is undefined), keeping the axes or not. */
+function refReduceBool(x: TensorSpec, axis: number | undefined, keepDims: boolean, f: (line: number[]) => boolean): Reference {
+  if (axis === undefined) {
+    const v = Number(f([...x.values]));
+    return { shape: keepDims ? x.shape.map(() => 1) : [], values: [v] };
+  }
+  const r = reduceLines(x, axis, (line) => Number(f(line)));
+  return keepDims ? { shape: x.shape.map((d, i) => (i === axis ? 1 : d)), values: r.values } : r;
+}
+
+// ---- the recurrent and attention layers' functional paths (@tsgrad/layers) -----------------------
+
+interface RnnParams {
+  mode: 'lstm' | 'gru';
+  steps: number;
+  bias: boolean;
+}
+
+/**
+ * A short sequence x [T, N, I], initial state(s) [N, H] and the cell's weights [G·H, I],
+ * [G·H, H] (and biases [G·H]), values in [-1, 1] so the gates stay away from saturation.
+ */
+const rnnCases = (mode: 'lstm' | 'gru') =>
+  cases(
+    fc.record({
+      steps: fc.integer({ min: 1, max: 2 }),
+      n: fc.integer({ min: 1, max: 2 }),
+      i: fc.integer({ min: 1, max: 2 }),
+      h: fc.integer({ min: 1, max: 2 }),
+      bias: fc.boolean(),
+    }),
+    [{ min: -1, max: 1 }, { min: -1, max: 1 }, { min: -1, max: 1 }],
+    ({ steps, n, i, h, bias }, d): Case<RnnParams> => {
+      const G = mode === 'lstm' ? 4 : 3;
+      const states = mode === 'lstm' ? [d.tensor([n, h], 0), d.tensor([n, h], 0)] : [d.tensor([n, h], 0)];
+      const weights = [d.tensor([G * h, i], 1), d.tensor([G * h, h], 1)];
+      const biases = bias ? [d.tensor([G * h], 2), d.tensor([G * h], 2)] : [];
+      return { inputs: [d.tensor([steps, n, i], 0), ...states, ...weights, ...biases], params: { mode, steps, bias } };
+    },
+  );
+
+/** The loop LSTM and GRU run over time, one functional step each: the outputs of every step, stacked (and the last cell state). */
+const runRnn = ({ mode }: RnnParams) => (...t: Tensor[]): Tensor => {
+  const [x, ...rest] = t;
+  if (mode === 'lstm') {
+    const [h0, c0, wIh, wHh, bIh, bHh] = rest;
+    let hc: [Tensor, Tensor] = [h0, c0];
+    const ys: Tensor[] = [];
+    for (const xt of x.unbind(0)) {
+      hc = lstmCell(xt, hc, wIh, wHh, bIh ?? null, bHh ?? null);
+      ys.push(hc[0]);
+    }
+    return concat([stack(ys, 0), hc[1].unsqueeze(0)], 0);
+  }
+  const [h0, wIh, wHh, bIh, bHh] = rest;
+  let h = h0;
+  const ys: Tensor[] = [];
+  for (const xt of x.unbind(0)) {
+    h = gruCell(xt, h, wIh, wHh, bIh ?? null, bHh ?? null);
+    ys.push(h);
+  }
+  return stack(ys, 0);
+};
+
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+
+/** PyTorch's LSTM (gates i, f, g, o) and GRU (r, z, n; b_hn inside r's product) equations, step by step in float64. */
+function refRnn(inputs: readonly TensorSpec[], { mode, bias }: RnnParams): Reference {
+  const lstm = mode === 'lstm';
+  const [x, ...rest] = inputs;
+  const [T, N, I] = x.shape;
+  const [h0, c0] = lstm ? rest : [rest[0], undefined];
+  const [wIh, wHh, bIh, bHh] = rest.slice(lstm ? 2 : 1);
+  const H = h0.shape[1];
+  const G = lstm ? 4 : 3;
+  const out: number[] = [];
+  let h = [...h0.values];
+  let c = c0 ? [...c0.values] : [];
+  for (let t = 0; t < T; t++) {
+    const hNext: number[] = [];
+    const cNext: number[] = [];
+    for (let n = 0; n < N; n++) {
+      // gi[r] = W_ih[r]·x + b_ih[r], gh[r] = W_hh[r]·h + b_hh[r] for each of the G·H rows.
+      const gi = range(G * H).map((r) => range(I).reduce((s, k) => s + at(wIh, [r, k]) * at(x, [t, n, k]), bias ? bIh.values[r] : 0));
+      const gh = range(G * H).map((r) => range(H).reduce((s, k) => s + at(wHh, [r, k]) * h[n * H + k], bias ? bHh.values[r] : 0));
+      for (let j = 0; j < H; j++) {
+        if (lstm) {
+          const g = (q: number) => gi[q * H + j] + gh[q * H + j];
+          const cj = sigmoid(g(1)) * c[n * H + j] + sigmoid(g(0)) * Math.tanh(g(2));
+          cNext.push(cj);
+          hNext.push(sigmoid(g(3)) * Math.tanh(cj));
+        } else {
+          const r = sigmoid(gi[j] + gh[j]);
+          const z = sigmoid(gi[H + j] + gh[H + j]);
+          const nn = Math.tanh(gi[2 * H + j] + r * gh[2 * H + j]);
+          hNext.push((1 - z) * nn + z * h[n * H + j]);
+        }
+      }
+    }
+    h = hNext;
+    c = cNext;
+    out.push(...h);
+  }
+  return lstm ? { shape: [T + 1, N, H], values: [...out, ...c] } : { shape: [T, N, H], values: out };
+}
+
+interface MhaParams {
+  numHeads: number;
+  selfAttention: boolean;
+  batchFirst: boolean;
+  bias: boolean;
+  causal: boolean;
+}
+
+/**
+ * query [L, N, E] (key and value [S, N, E], or the query itself for self-attention), batch-first
+ * or not, with E = numHeads · headDim; in_proj [3E, E], out_proj [E, E] and their biases.
+ */
+const mhaCases = cases(
+  fc.record({
+    numHeads: fc.integer({ min: 1, max: 2 }),
+    headDim: fc.integer({ min: 1, max: 2 }),
+    l: fc.integer({ min: 1, max: 2 }),
+    s: fc.integer({ min: 1, max: 2 }),
+    n: fc.integer({ min: 1, max: 2 }),
+    selfAttention: fc.boolean(),
+    batchFirst: fc.boolean(),
+    bias: fc.boolean(),
+    causal: fc.boolean(),
+  }),
+  [{ min: -1, max: 1 }, { min: -1, max: 1 }, { min: -1, max: 1 }],
+  ({ numHeads, headDim, l, s, n, selfAttention, batchFirst, bias, causal }, d): Case<MhaParams> => {
+    const E = numHeads * headDim;
+    const seq = (len: number) => (batchFirst ? [n, len, E] : [len, n, E]);
+    const qkv = selfAttention ? [d.tensor(seq(l), 0)] : [d.tensor(seq(l), 0), d.tensor(seq(s), 0), d.tensor(seq(s), 0)];
+    const weights = [d.tensor([3 * E, E], 1), d.tensor([E, E], 1)];
+    const biases = bias ? [d.tensor([3 * E], 2), d.tensor([E], 2)] : [];
+    return { inputs: [...qkv, ...weights, ...biases], params: { numHeads, selfAttention, batchFirst, bias, causal } };
+  },
+);
+
+/**
+ * Multi-head attention in float64 (Vaswani et al. 2017, PyTorch's multi_head_attention_forward):
+ * q, k, v = x·W_{q,k,v}ᵀ + b; per head softmax(q·kᵀ/√D + causal mask)·v (max subtracted first,
+ * NaN winning as in refAttention); heads joined, then ·W_outᵀ + b_out; the weights averaged over
+ * the heads. Output and weights flattened and joined, as runMha returns them.
+ */
+function refMha(inputs: readonly TensorSpec[], { numHeads, selfAttention, batchFirst, bias, causal }: MhaParams): Reference {
+  const [q, k, v] = selfAttention ? [inputs[0], inputs[0], inputs[0]] : inputs;
+  const [wIn, wOut, bIn, bOut] = inputs.slice(selfAttention ? 1 : 3);
+  const E = wIn.shape[1];
+  const D = E / numHeads;
+  const [N, L] = batchFirst ? q.shape : [q.shape[1], q.shape[0]];
+  const S = k.shape[batchFirst ? 1 : 0];
+  const get = (t: TensorSpec, n: number, s: number, e: number) => at(t, batchFirst ? [n, s, e] : [s, n, e]);
+  // part 0, 1, 2: the q, k, v projection of t's element (n, s), feature r.
+  const proj = (t: TensorSpec, part: number, n: number, s: number, r: number) =>
+    range(E).reduce((acc, e) => acc + at(wIn, [part * E + r, e]) * get(t, n, s, e), 0) + (bias ? bIn.values[part * E + r] : 0);
+  const out = new Array<number>(N * L * E).fill(0);
+  const avg = new Array<number>(N * L * S).fill(0);
+  for (let n = 0; n < N; n++) {
+    const Q = range(L).map((i) => range(E).map((r) => proj(q, 0, n, i, r)));
+    const K = range(S).map((j) => range(E).map((r) => proj(k, 1, n, j, r)));
+    const V = range(S).map((j) => range(E).map((r) => proj(v, 2, n, j, r)));
+    for (let i = 0; i < L; i++) {
+      const ctx = new Array<number>(E).fill(0);
+      for (let h = 0; h < numHeads; h++) {
+        const scores = range(S).map((j) => {
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += Q[i][h * D + d] * K[j][h * D + d];
+          return dot * (1 / Math.sqrt(D)) + (causal && j > i ? -Infinity : 0);
+        });
+        const top = scores.reduce((a, x) => (a !== a ? a : x !== x || x > a ? x : a), -Infinity);
+        const ex = scores.map((x) => Math.exp(x - top));
+        const total = ex.reduce((a, x) => a + x, 0);
+        ex.forEach((x, j) => {
+          avg[(n * L + i) * S + j] += x / total;
+          for (let d = 0; d < D; d++) ctx[h * D + d] += (x / total) * V[j][h * D + d];
+        });
+      }
+      for (let o = 0; o < E; o++) {
+        const y = range(E).reduce((acc, c) => acc + at(wOut, [o, c]) * ctx[c], 0) + (bias ? bOut.values[o] : 0);
+        out[(batchFirst ? n * L + i : i * N + n) * E + o] = y;
+      }
+    }
+  }
+  return { shape: [out.length + avg.length], values: [...out, ...avg.map((w) => w / numHeads)] };
+}
+
+/** MultiheadAttention's pass as a function of its weights: the output and the head-averaged weights, flattened and joined. */
+const runMha = ({ numHeads, selfAttention, batchFirst, bias, causal }: MhaParams) => (...t: Tensor[]): Tensor => {
+  const [q, k, v] = selfAttention ? [t[0], t[0], t[0]] : t;
+  const [wIn, wOut, bIn, bOut] = t.slice(selfAttention ? 1 : 3);
+  const [out, weights] = multiheadAttentionForward(q, k, v, numHeads, wIn, wOut, {
+    inProjBias: bias ? bIn : null,
+    outProjBias: bias ? bOut : null,
+    batchFirst,
+    isCausal: causal,
+  });
+  return concat([out.reshape([-1]), weights!.reshape([-1])], 0);
+};
+
 export const catalogue: readonly OpEntry[] = [
   unaryEntry('neg', {}, (v) => -v),
   unaryEntry('exp', {}, Math.exp),
@@ -1292,6 +1746,136 @@ export const catalogue: readonly OpEntry[] = [
     fn: ({ items }) => (x) => x.index(items),
     reference: ([x], { items }) => refIndex(x, items),
   }),
+  // More of issue 10's functional ops: 1-D convolution and pooling, transposed and adaptive forms.
+  entry<Conv1dParams>({
+    name: 'conv1d',
+    primitives: ['pad', 'gather', 'matmul', 'add'],
+    cases: conv1dCases,
+    fn: (p) => (x, w, b) => conv1d(x, w, b, p),
+    reference: ([x, w, b], p) => refConv1d(x, w, b, p),
+  }),
+  entry<ConvTranspose2dParams>({
+    name: 'convTranspose2d',
+    primitives: ['matmul', 'scatterAdd', 'slice', 'add'],
+    cases: convTranspose2dCases,
+    fn: (p) => (x, w, b) => convTranspose2d(x, w, b, p),
+    reference: ([x, w, b], p) => refConvTranspose2d(x, w, b, p),
+  }),
+  entry<Pool1dParams>({
+    name: 'maxPool1d',
+    primitives: ['pad', 'gather', 'argmax'],
+    cases: maxPool1dCases,
+    fn: ({ kernelSize, stride, padding, dilation, ceilMode }) => (x) => maxPool1d(x, kernelSize, { stride, padding, dilation, ceilMode }),
+    // maxPool2d's reference over a height of 1: the first maximum, a NaN counting as the largest.
+    reference: ([x], p) =>
+      dropHeight(
+        poolWindows(
+          asPlane(x),
+          { kernelSize: [1, p.kernelSize], stride: p.stride === undefined ? undefined : [1, p.stride], padding: [0, p.padding], dilation: [1, p.dilation], ceilMode: p.ceilMode, countIncludePad: false },
+          -Infinity,
+          (_, values) => {
+            let best = values[0];
+            for (let k = 1; k < values.length && best === best; k++) if (values[k] > best || values[k] !== values[k]) best = values[k];
+            return best;
+          },
+        ),
+      ),
+  }),
+  entry<{ outputSize: [number | null, number | null] }>({
+    name: 'adaptiveAvgPool2d',
+    primitives: ['pad', 'gather', 'sum', 'div'],
+    cases: adaptivePoolCases,
+    fn: ({ outputSize }) => (x) => adaptiveAvgPool2d(x, outputSize),
+    reference: ([x], { outputSize }) => refAdaptiveAvgPool2d(x, outputSize),
+  }),
+  // More of issue 10's tensor API.
+  entry<{ axis: number; correction: number }>({
+    name: 'std',
+    primitives: ['sum', 'div', 'sub', 'mul', 'equal', 'where', 'sqrt'],
+    cases: stdCases,
+    fn: ({ axis, correction }) => (x) => x.std(axis, { correction }),
+    reference: ([x], { axis, correction }) =>
+      reduceLines(x, axis, (line) => {
+        const m = line.reduce((a, v) => a + v, 0) / line.length;
+        return Math.sqrt(line.reduce((a, v) => a + (v - m) * (v - m), 0) / (line.length - correction));
+      }),
+  }),
+  entry<{ repeats: number[]; reps: number[] }>({
+    name: 'repeat',
+    primitives: ['expand', 'contiguous'],
+    cases: repeatCases,
+    fn: ({ repeats }) => (x) => x.repeat(repeats),
+    reference: ([x], { repeats }) => refRepeat(x, repeats),
+  }),
+  entry<{ repeats: number[]; reps: number[] }>({
+    name: 'tile',
+    primitives: ['expand', 'contiguous'],
+    cases: repeatCases,
+    fn: ({ reps }) => (x) => x.tile(reps),
+    reference: ([x], { reps }) => refRepeat(x, [...new Array<number>(Math.max(0, x.shape.length - reps.length)).fill(1), ...reps]),
+  }),
+  entry<SplitParams>({
+    name: 'split',
+    primitives: ['slice', 'mul', 'concat'],
+    cases: splitCases,
+    fn: ({ axis, sizes }) => (x) => scaledJoin(x.split(sizes, axis), axis),
+    reference: ([x], { axis, sizes }) => refPieces(x, axis, typeof sizes === 'number' ? bySize(x.shape[axis], sizes) : sizes),
+  }),
+  entry<SplitParams>({
+    name: 'chunk',
+    primitives: ['slice', 'mul', 'concat'],
+    // The split size read as a number of chunks.
+    cases: splitCases,
+    fn: ({ axis, sizes }) => (x) => scaledJoin(x.chunk(typeof sizes === 'number' ? sizes : sizes.length, axis), axis),
+    reference: ([x], { axis, sizes }) => {
+      const chunks = typeof sizes === 'number' ? sizes : sizes.length;
+      return refPieces(x, axis, bySize(x.shape[axis], Math.ceil(x.shape[axis] / chunks)));
+    },
+  }),
+  entry<{ axis: number }>({
+    name: 'unbind',
+    primitives: ['slice', 'mul', 'concat'],
+    cases: axisCases(),
+    // Each slice scaled by 1 + its index, stacked back along the axis.
+    fn: ({ axis }) => (x) => stack(x.unbind(axis).map((p, k) => p.mul(k + 1)), axis),
+    reference: ([x], { axis }) => build(x.shape, (idx) => at(x, idx) * (idx[axis] + 1)),
+  }),
+  entry<{ value: number }>({
+    name: 'maskedFill',
+    primitives: ['where'],
+    cases: maskedFillCases,
+    fn: ({ value }) => (x, m) => x.maskedFill(m, value),
+    reference: ([x, m], { value }) => build(x.shape, (idx) => (at(m, idx) ? value : at(x, idx))),
+  }),
+  entry({
+    name: 'clone',
+    primitives: ['mul'],
+    cases: tensorArb().map((x) => ({ inputs: [x], params: NONE })),
+    fn: () => (x) => x.clone(),
+    reference: ([x]) => refUnary(x, (v) => v),
+  }),
+  // The recurrent and attention layers through their functional paths, weights as inputs (gradients checked for them too).
+  entry<RnnParams>({
+    name: 'lstm (lstmCell over a sequence)',
+    primitives: ['matmul', 'add', 'sigmoid', 'tanh', 'mul', 'slice', 'concat'],
+    cases: rnnCases('lstm'),
+    fn: runRnn,
+    reference: refRnn,
+  }),
+  entry<RnnParams>({
+    name: 'gru (gruCell over a sequence)',
+    primitives: ['matmul', 'add', 'sigmoid', 'tanh', 'mul', 'neg', 'slice', 'concat'],
+    cases: rnnCases('gru'),
+    fn: runRnn,
+    reference: refRnn,
+  }),
+  entry<MhaParams>({
+    name: 'multiheadAttentionForward',
+    primitives: ['matmul', 'add', 'mul', 'max', 'sub', 'exp', 'sum', 'div', 'permute', 'concat'],
+    cases: mhaCases,
+    fn: runMha,
+    reference: refMha,
+  }),
   // Not differentiable: checked forward only.
   unaryEntry('sign', {}, (v) => Math.sign(v), false),
   unaryEntry('floor', {}, Math.floor, false),
@@ -1354,6 +1938,46 @@ export const catalogue: readonly OpEntry[] = [
     })),
     fn: ({ axis, descending }) => (x) => x.argsort(axis, descending),
     reference: ([x], { axis, descending }) => mapLines(x, axis, (line, k) => sortedPositions(line, descending)[k]),
+  }),  entry<{ numClasses: number }>({
+    name: 'oneHot',
+    differentiable: false,
+    primitives: ['equal', 'cast'],
+    cases: oneHotCases,
+    fn: ({ numClasses }) => (idx) => oneHot(idx, numClasses),
+    reference: ([idx], { numClasses }) => build([...idx.shape, numClasses], (o) => Number(at(idx, o.slice(0, -1)) === o[o.length - 1])),
+  }),
+  entry({
+    name: 'isnan',
+    differentiable: false,
+    primitives: ['notEqual'],
+    cases: tensorArb().map((x) => ({ inputs: [x], params: NONE })),
+    fn: () => (x) => x.isnan(),
+    reference: ([x]) => refUnary(x, (v) => Number(v !== v)),
+  }),
+  entry({
+    name: 'isfinite',
+    differentiable: false,
+    primitives: ['sub', 'equal'],
+    cases: tensorArb().map((x) => ({ inputs: [x], params: NONE })),
+    fn: () => (x) => x.isfinite(),
+    reference: ([x]) => refUnary(x, (v) => Number(Number.isFinite(v))),
+  }),
+  entry<{ axis: number | undefined; keepDims: boolean }>({
+    name: 'all',
+    differentiable: false,
+    primitives: ['equal', 'cast', 'sum'],
+    cases: allAnyCases,
+    fn: ({ axis, keepDims }) => (x) => x.all(axis, keepDims),
+    // NaN counts as non-zero (PyTorch).
+    reference: ([x], { axis, keepDims }) => refReduceBool(x, axis, keepDims, (line) => line.every((v) => v !== 0)),
+  }),
+  entry<{ axis: number | undefined; keepDims: boolean }>({
+    name: 'any',
+    differentiable: false,
+    primitives: ['notEqual', 'cast', 'sum', 'greater'],
+    cases: allAnyCases,
+    fn: ({ axis, keepDims }) => (x) => x.any(axis, keepDims),
+    reference: ([x], { axis, keepDims }) => refReduceBool(x, axis, keepDims, (line) => line.some((v) => v !== 0)),
   }),
 ];
 

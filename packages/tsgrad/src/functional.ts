@@ -18,6 +18,7 @@ export {
 } from '@tsgrad/activations';
 export { layerNorm, scaledDotProductAttention } from '@tsgrad/layers';
 export { batchNorm, groupNorm, embedding } from '@tsgrad/layers';
+export { lstmCell, gruCell, multiheadAttentionForward } from '@tsgrad/layers';
 export {
   conv1d,
   conv2d,

@@ -1,7 +1,7 @@
 import { canCheckOnHost } from '../debug.js';
 import { typedArrayFor } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
-import { fmt, normalizeAxes, normalizeAxis } from '../shape.js';
+import { fmt, normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { assertAxes, assertBoolean, assertInteger, assertIntList, assertNumber, assertOptions, assertTensor, describe, fitValue } from '../validate.js';
 import { where } from './binary.js';
@@ -427,10 +427,20 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
     throw new ValueError(`repeat: repeats [${repeats.join(', ')}] has ${repeats.length} entries but x has ${x.rank} axes (shape ${fmt(x.shape)}); give at least one per axis (use tile to pad with 1s).`);
   }
   const shape = [...new Array<number>(repeats.length - x.rank).fill(1), ...x.shape];
-  // Interleave a new axis of each repeat count before its axis, broadcast, then merge the pairs.
-  const spread = reshape(x, shape.flatMap((d) => [1, d]));
-  const grown = spread.expand(shape.flatMap((d, i) => [repeats[i], d]));
-  return grown.reshape(shape.map((d, i) => d * repeats[i]));
+  // One axis at a time: [outer, 1, d, inner] broadcast to [outer, r, d, inner], then merged. The
+  // intermediates stay 4-d whatever the rank (a new axis before every axis at once made 2·rank
+  // dimensions, more than the 6 that TensorFlow.js's WebGL transpose, under its sum, takes).
+  let y = reshape(x, shape);
+  repeats.forEach((r, i) => {
+    if (r === 1) return;
+    const s = y.shape;
+    const outer = sizeOf(s.slice(0, i));
+    const inner = sizeOf(s.slice(i + 1));
+    const grown = reshape(y, [outer, 1, s[i], inner]).expand([outer, r, s[i], inner]);
+    y = grown.reshape(s.map((d, k) => (k === i ? d * r : d)));
+  });
+  // A new tensor even when nothing repeats, as torch.Tensor.repeat.
+  return y === x ? clone(x) : y;
 }
 
 /**
