@@ -28,7 +28,7 @@ const RELATIVE_TOLERANCE = 1e-3;
 // listed (not run) on a stand-in backend registered under another name, so that each is its own test.
 // Random instances per op: fewer than the suite's default 25 (cpu, wasm and tfjs run those), as
 // every shape compiles new shaders on SwiftShader, and the catalogue keeps growing.
-const NUM_RUNS = 10;
+const NUM_RUNS = 6;
 const SUITE: ConformanceOptions = { dtypes: ['float32'] };
 registerBackend('webgl-names', () => createCpuBackend('webgl-names'));
 const SUITE_NAMES = conformanceChecks('webgl-names', SUITE).map((c) => checkName(c).replace(/^backend conformance: webgl-names/, 'backend conformance: webgl'));

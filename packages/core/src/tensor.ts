@@ -70,7 +70,12 @@ export class Tensor implements Disposable {
    * @internal Tensors are made by ops and creation functions. `layout` places a view's elements
    * in `storage` (null: row-major over all of it); `isView` marks a tensor sharing another's storage.
    */
-  constructor(storage: Storage, readonly shape: Shape, readonly dtype: DType, layout: Layout | null = null, isView = false) {
+  readonly shape: Shape;
+
+  constructor(storage: Storage, shape: Shape, readonly dtype: DType, layout: Layout | null = null, isView = false) {
+    // A copy, frozen: a caller changing the array it passed (reshape(s), then s[0] = 7) must not
+    // change this tensor's shape.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.storage_ = storage;
     this.layout_ = layout;
     this.view_ = isView;

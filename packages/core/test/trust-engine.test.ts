@@ -394,3 +394,15 @@ describe('reading a disposed tensor names the method', () => {
     expect(() => tensor([0, 0]).assign(t)).toThrow(/^assign \(the source\): tensor/);
   });
 });
+
+describe('a tensor owns its shape', () => {
+  it('is not changed by a later change to the array given to reshape, zeros or tensor (shape copied and frozen)', () => {
+    const s = [2, 3];
+    const r = tensor([1, 2, 3, 4, 5, 6]).reshape(s);
+    const z = zeros(s);
+    const t = tensor(new Float32Array(6), { shape: s });
+    s[0] = 7;
+    for (const x of [r, z, t]) expect(x.shape).toEqual([2, 3]);
+    expect(Object.isFrozen(r.shape)).toBe(true);
+  });
+});

@@ -65,7 +65,7 @@ function serve(dir: string): Promise<{ server: Server; url: string }> {
  * How long to wait for the page's report (TSGRAD_WEBGL_TIMEOUT_MS overrides it). The page takes
  * about 4 minutes on two busy cores since the suite feeds edge values to every primitive.
  */
-export const PAGE_TIMEOUT_MS = Number(process.env.TSGRAD_WEBGL_TIMEOUT_MS ?? 420_000);
+export const PAGE_TIMEOUT_MS = Number(process.env.TSGRAD_WEBGL_TIMEOUT_MS ?? 900_000);
 
 export async function runPage(query = '', timeoutMs = PAGE_TIMEOUT_MS): Promise<PageReport & { console: string[] }> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing`);
