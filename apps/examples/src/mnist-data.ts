@@ -5,18 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { PIXELS, type Digits } from './mnist-model.js';
 
-/** Pixels per side. */
-export const SIDE = 28;
-export const PIXELS = SIDE * SIDE;
-
-export interface Digits {
-  /** Row-major pixels, `count * 784` values in [0, 1]. */
-  readonly images: Float32Array;
-  /** The class of each digit, 0-9. */
-  readonly labels: Int32Array;
-  readonly count: number;
-}
+export { SIDE, PIXELS, type Digits } from './mnist-model.js';
 
 export interface MnistSplit {
   readonly train: Digits;

@@ -12,9 +12,9 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TrainingMonitor, savePng, lossCurveWindow, type VegaLiteSpec } from '@tsgrad/plot';
-import { nn, noGrad, optim, tensor, tidy, type Tensor } from 'tsgrad';
+import { nn, noGrad, optim, tidy, type Tensor } from 'tsgrad';
 import { PIXELS, SIDE, loadMnist, seededPermutation, type Digits } from './mnist-data.js';
-import { mnistModel } from './mnist-model.js';
+import { digitBatch, mnistModel, mnistStep } from './mnist-model.js';
 
 export { loadMnist, type Digits, type MnistSplit } from './mnist-data.js';
 export { mnistModel };
@@ -53,19 +53,6 @@ export interface MnistRun {
   readonly data: { train: Digits; test: Digits };
 }
 
-function batchOf(d: Digits, order: Int32Array, from: number, to: number, backend: string | undefined): { x: Tensor; y: Tensor } {
-  const n = to - from;
-  const pixels = new Float32Array(n * PIXELS);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = order[from + i]!;
-    pixels.set(d.images.subarray(k * PIXELS, (k + 1) * PIXELS), i * PIXELS);
-    labels[i] = d.labels[k]!;
-  }
-  const opts = backend ? { backend } : {};
-  return { x: tensor(pixels, { ...opts, dtype: 'float32' }).reshape([n, 1, SIDE, SIDE]), y: tensor(labels, { ...opts, dtype: 'int32' }) };
-}
-
 /** Class predictions for every digit of `d`, in batches, in eval mode. */
 export function predict(model: nn.Module, d: Digits, backend?: string, batchSize = 500): Int32Array {
   const out = new Int32Array(d.count);
@@ -75,7 +62,7 @@ export function predict(model: nn.Module, d: Digits, backend?: string, batchSize
     const to = Math.min(d.count, from + batchSize);
     tidy(() =>
       noGrad(() => {
-        const { x } = batchOf(d, order, from, to, backend);
+        const { x } = digitBatch(d, order, from, to, backend);
         out.set(Int32Array.from((model.call(x) as Tensor).argmax(1).dataSync() as ArrayLike<number>), from);
       }),
     );
@@ -101,14 +88,7 @@ export function trainMnist(options: MnistOptions = {}): MnistRun {
     const order = seededPermutation(train.count, seed * 1000 + epoch + 1);
     let total = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
-      const loss = tidy(() => {
-        const { x, y } = batchOf(train, order, s * batchSize, Math.min(train.count, (s + 1) * batchSize), backend);
-        optimizer.zeroGrad();
-        const l = lossFunc.call(model.call(x) as Tensor, y);
-        l.backward();
-        optimizer.step();
-        return l.item();
-      });
+      const loss = mnistStep(model, optimizer, lossFunc, train, order, s * batchSize, Math.min(train.count, (s + 1) * batchSize), backend);
       scheduler.step();
       losses.push(loss);
       total += loss;

@@ -6,20 +6,9 @@
  * browser after every step so the page stays responsive and the progress redraws.
  */
 import { nn, noGrad, optim, tensor, tidy, type Tensor } from 'tsgrad';
-import { mnistModel } from '../../../examples/src/mnist-model.js';
+import { PIXELS, SIDE, digitBatch, mnistModel, mnistStep, type Digits } from '../../../examples/src/mnist-model.js';
 
-export { mnistModel };
-
-export const SIDE = 28;
-export const PIXELS = SIDE * SIDE;
-
-export interface Digits {
-  /** Row-major pixels, `count * 784` values in [0, 1]. */
-  readonly images: Float32Array;
-  /** The class of each digit, 0-9. */
-  readonly labels: Int32Array;
-  readonly count: number;
-}
+export { mnistModel, SIDE, PIXELS, type Digits };
 
 export interface Subset {
   readonly train: Digits;
@@ -56,18 +45,6 @@ export async function loadSubset(url: string): Promise<Subset> {
   return decodeSubset(new Uint8Array(await response.arrayBuffer()));
 }
 
-function batch(d: Digits, order: ArrayLike<number>, from: number, to: number, backend: string): { x: Tensor; y: Tensor } {
-  const n = to - from;
-  const pixels = new Float32Array(n * PIXELS);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = order[from + i]!;
-    pixels.set(d.images.subarray(k * PIXELS, (k + 1) * PIXELS), i * PIXELS);
-    labels[i] = d.labels[k]!;
-  }
-  return { x: tensor(pixels, { backend, dtype: 'float32' }).reshape([n, 1, SIDE, SIDE]), y: tensor(labels, { backend, dtype: 'int32' }) };
-}
-
 /** A shuffled 0..n-1 (Fisher-Yates). */
 function shuffled(n: number): Int32Array {
   const p = Int32Array.from({ length: n }, (_, i) => i);
@@ -86,7 +63,7 @@ export function accuracy(model: nn.Module, d: Digits, backend: string, count = d
   for (let from = 0; from < count; from += batchSize) {
     const to = Math.min(count, from + batchSize);
     const predicted = tidy(() => noGrad(() => {
-      const { x } = batch(d, order, from, to, backend);
+      const { x } = digitBatch(d, order, from, to, backend);
       return Array.from((model.call(x) as Tensor).argmax(1).dataSync() as ArrayLike<number>);
     }));
     predicted.forEach((p, i) => { if (p === d.labels[from + i]) right++; });
@@ -135,14 +112,7 @@ export async function trainMnistInPage(data: Subset, options: MnistPageOptions):
     const order = shuffled(data.train.count);
     const first = losses.length;
     for (let s = 0; s < stepsPerEpoch && losses.length < steps; s++) {
-      const loss = tidy(() => {
-        const { x, y } = batch(data.train, order, s * batchSize, Math.min(data.train.count, (s + 1) * batchSize), backend);
-        optimizer.zeroGrad();
-        const l = lossFunc.call(model.call(x) as Tensor, y);
-        l.backward();
-        optimizer.step();
-        return l.item();
-      });
+      const loss = mnistStep(model, optimizer, lossFunc, data.train, order, s * batchSize, Math.min(data.train.count, (s + 1) * batchSize), backend);
       scheduler.step();
       losses.push(loss);
       await options.onProgress?.({ epoch, step: losses.length, steps, losses });
