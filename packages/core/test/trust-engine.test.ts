@@ -3,7 +3,6 @@
 // documented behaviour (named per test) or arithmetic done by hand.
 import '@tsgrad/backend-cpu';
 import { poisonRecycledBuffers } from '@tsgrad/backend-cpu';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { typecheckStrict } from './types/strict.js';
 import v8 from 'node:v8';
